@@ -1,0 +1,132 @@
+# Gatehouse: door access and visitor management.
+#
+#   make            build agent/gatehouse-agent
+#   make deps       install the Debian packages (apt-get; sudo when not root)
+#   make models     fetch the face-api weights and demo images (npm pack, checked)
+#   make demo       analyse the demo images
+#   make check      every test: unit, equivalence, regress, sanitizers, fuzz smoke
+#   make bench      benchmarks beside the face-api peer
+#   make fuzz       build the libFuzzer targets
+#   make fixtures   regenerate the reference fixtures with face-api (Node)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+SBINDIR		 = $(PREFIX)/sbin
+MANDIR		 = $(PREFIX)/share/man
+DATADIR		 = $(PREFIX)/share/gatehouse
+
+B		?= build
+SAN		?=
+MODELS		?= models
+FACES		?= ../shared/faces
+
+WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		   -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
+		   -Wformat=2 -Wundef -Wwrite-strings -Wvla -Wredundant-decls \
+		   -Wimplicit-fallthrough -Wcast-qual
+CSTD		 = -std=c17 -D_GNU_SOURCE
+OPT		?= -O2 -g
+PKGS		 = libturbojpeg libpng libcjson
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+XNN_LIBS	 = -lXNNPACK -lpthreadpool -lpthread -lm
+
+ifeq ($(SAN),1)
+OPT		 = -O1 -g -fno-omit-frame-pointer \
+		   -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+CPPFLAGS	+= -Ishared -Iagent -MMD -MP \
+		   -DGATEHOUSE_MODELS_DIR='"$(DATADIR)/models"'
+ALL_CFLAGS	 = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS	 = $(OPT) $(LDFLAGS)
+LIBS		 = $(PKG_LIBS) $(XNN_LIBS)
+
+# The binaries of the default build sit beside their sources; other builds
+# (SAN=1, B=...) keep theirs under $(B).
+ifeq ($(B),build)
+AGENT		 = agent/gatehouse-agent
+else
+AGENT		 = $(B)/gatehouse-agent
+endif
+
+SHARED_SRCS	 = shared/log.c shared/xmalloc.c
+AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
+		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
+		   agent/face-recog.c agent/face.c
+AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c
+TEST_LIB_SRCS	 = tests/unit/test.c
+UNIT_TESTS	 = image
+TOOLS		 = ppm-from
+FUZZ_TARGETS	 = image
+
+SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
+AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
+AGENT_MAIN_OBJS	 = $(AGENT_MAIN_SRCS:%.c=$(B)/%.o)
+TEST_LIB_OBJS	 = $(TEST_LIB_SRCS:%.c=$(B)/%.o)
+UNIT_BINS	 = $(UNIT_TESTS:%=$(B)/tests/unit/test-%)
+TOOL_BINS	 = $(TOOLS:%=$(B)/tests/tools/%)
+LIB_OBJS	 = $(AGENT_LIB_OBJS) $(SHARED_OBJS)
+
+.PHONY: all deps models demo check unit check-san check-fuzz bench fuzz \
+	fixtures install clean tests tools
+.DELETE_ON_ERROR:
+
+all: $(if $(AGENT_MAIN_SRCS),$(AGENT))
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(AGENT): $(AGENT_MAIN_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(TEST_LIB_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(UNIT_BINS) $(TOOL_BINS)
+tools: $(TOOL_BINS)
+
+deps:
+	@tests/deps.sh
+
+models:
+	@tests/models.sh $(MODELS)
+
+# Unit and equivalence tests; each binary ends with "NAME: N passed, N failed".
+unit: all $(UNIT_BINS) $(TOOL_BINS)
+	@GATEHOUSE_MODELS=$(MODELS) GATEHOUSE_FACES=$(FACES) \
+	    tests/run-suites.sh $(UNIT_BINS)
+
+check: models all tests
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory check-fuzz
+
+# The same tests built with ASan and UBSan.
+check-san:
+	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
+
+FUZZ_CC		 = clang
+FUZZ_FLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_BINS	 = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRCS) $(AGENT_LIB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ishared -Iagent \
+	    -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# A short smoke run of every fuzz target over seeds made from the demo images.
+check-fuzz: fuzz
+	@tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
+
+clean:
+	rm -rf build $(AGENT)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

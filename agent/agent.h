@@ -1,0 +1,12 @@
+/*
+ * gatehouse-agent's commands. Each is a main-like entry point taking the
+ * arguments after its name.
+ */
+#ifndef AGENT_H
+#define AGENT_H
+
+/* cmd-analyze.c */
+int	cmd_analyze_exec(int argc, char **argv);
+int	cmd_compare_exec(int argc, char **argv);
+
+#endif
