@@ -27,7 +27,7 @@ WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wimplicit-fallthrough -Wcast-qual
 CSTD		 = -std=c17 -D_GNU_SOURCE
 OPT		?= -O2 -g
-PKGS		 = libturbojpeg libpng libcjson
+PKGS		 = libturbojpeg libpng libcjson libcrypto
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XNN_LIBS	 = -lXNNPACK -lpthreadpool -lpthread -lm
@@ -57,7 +57,7 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-recog.c agent/face.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c
 TEST_LIB_SRCS	 = tests/unit/test.c
-UNIT_TESTS	 = image
+UNIT_TESTS	 = image equiv
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image
 
@@ -125,6 +125,15 @@ fuzz: $(FUZZ_BINS)
 # A short smoke run of every fuzz target over seeds made from the demo images.
 check-fuzz: fuzz
 	@tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
+
+BENCH_BINS	 = $(B)/tests/bench/bench-face
+
+$(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Benchmarks beside face-api on tfjs-backend-wasm, in the same run.
+bench: models all $(BENCH_BINS) $(TOOL_BINS)
+	@tests/bench/run.sh $(MODELS) $(B)
 
 clean:
 	rm -rf build $(AGENT)

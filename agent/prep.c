@@ -20,7 +20,8 @@ const struct prep_norm prep_norm_face = {
  * half_pixel_centers both false): output i samples src = i * in / out,
  * computed in double as the tfjs CPU kernel does. XNNPACK's resize does
  * this arithmetic in float32, which moves inputs by up to 0.005; the
- * reference outputs need the double version.
+ * reference outputs need the double version. LO and HI are positions in
+ * the rectangle, or -1 where they fall in the zero padding.
  */
 struct prep_axis {
 	int	lo;
@@ -29,43 +30,45 @@ struct prep_axis {
 };
 
 static void
-prep_axis(int in, int out, struct prep_axis *a)
+prep_axis(int in, int out, int pad, int len, struct prep_axis *a)
 {
 	double	ratio = (double)in / out, src;
-	int	i;
+	int	i, lo, hi;
 
 	for (i = 0; i < out; i++) {
-		src = ratio * i;
-		a[i].lo = (int)floor(src);
-		if (a[i].lo < 0)
-			a[i].lo = 0;
-		a[i].hi = (int)ceil(src);
-		if (a[i].hi > in - 1)
-			a[i].hi = in - 1;
-		a[i].frac = src - a[i].lo;
+		src = in == out ? i : ratio * i;
+		lo = (int)floor(src);
+		hi = (int)ceil(src);
+		if (hi > in - 1)
+			hi = in - 1;
+		a[i].frac = src - lo;
+		lo -= pad;
+		hi -= pad;
+		a[i].lo = lo >= 0 && lo < len ? lo : -1;
+		a[i].hi = hi >= 0 && hi < len ? hi : -1;
 	}
 }
 
-/* Pixel (x, y) of the padded square: inside the rectangle, or zero. */
-static double
-prep_pixel(const struct image *img, const struct prep_rect *r, int px,
-    int py, int x, int y, int ch)
+/* Normalises one value with the rounding of tfjs's float32 ops. */
+static inline float
+prep_norm(float v, const struct prep_norm *norm, int ch)
 {
-	x -= px;
-	y -= py;
-	if (x < 0 || y < 0 || x >= r->w || y >= r->h)
-		return 0.0;
-	return img->rgb[((size_t)(r->y + y) * img->w + (r->x + x)) * 3 + ch];
+	v = (float)((double)v - norm->mean[ch]);
+	v = (float)((double)v / norm->div);
+	return (float)((double)v + norm->offset);
 }
 
 void
 prep_input(const struct image *img, const struct prep_rect *r, int size,
     int center, const struct prep_norm *norm, float *out)
 {
-	struct prep_axis	*ax;
+	struct prep_axis	*ax, *ay;
+	const uint8_t		*top, *bot;
+	size_t			 stride = (size_t)img->w * 3;
 	int			 s, diff, px = 0, py = 0, i, j, ch;
-	double			 tl, tr, bl, br, top, bot;
-	float			 v;
+	int			 xl, xh;
+	double			 tl, tr, bl, br, t, b, fx, fy;
+	float			*o = out;
 
 	s = r->w > r->h ? r->w : r->h;
 	diff = s - (r->w < r->h ? r->w : r->h);
@@ -80,36 +83,34 @@ prep_input(const struct image *img, const struct prep_rect *r, int size,
 	}
 
 	ax = xreallocarray(NULL, (size_t)size, sizeof *ax);
-	prep_axis(s, size, ax);
+	ay = xreallocarray(NULL, (size_t)size, sizeof *ay);
+	prep_axis(s, size, px, r->w, ax);
+	prep_axis(s, size, py, r->h, ay);
 	for (i = 0; i < size; i++) {
+		top = ay[i].lo < 0 ? NULL : img->rgb + (size_t)(r->y +
+		    ay[i].lo) * stride + (size_t)r->x * 3;
+		bot = ay[i].hi < 0 ? NULL : img->rgb + (size_t)(r->y +
+		    ay[i].hi) * stride + (size_t)r->x * 3;
+		fy = ay[i].frac;
 		for (j = 0; j < size; j++) {
+			xl = ax[j].lo * 3;
+			xh = ax[j].hi * 3;
+			fx = ax[j].frac;
 			for (ch = 0; ch < 3; ch++) {
-				if (s == size)
-					v = (float)prep_pixel(img, r, px, py,
-					    j, i, ch);
-				else {
-					tl = prep_pixel(img, r, px, py,
-					    ax[j].lo, ax[i].lo, ch);
-					tr = prep_pixel(img, r, px, py,
-					    ax[j].hi, ax[i].lo, ch);
-					bl = prep_pixel(img, r, px, py,
-					    ax[j].lo, ax[i].hi, ch);
-					br = prep_pixel(img, r, px, py,
-					    ax[j].hi, ax[i].hi, ch);
-					top = tl + (tr - tl) * ax[j].frac;
-					bot = bl + (br - bl) * ax[j].frac;
-					v = (float)(top + (bot - top) *
-					    ax[i].frac);
-				}
-				/* Each tfjs op rounds to float32. */
-				v = (float)((double)v - norm->mean[ch]);
-				v = (float)((double)v / norm->div);
-				v = (float)((double)v + norm->offset);
-				out[((size_t)i * size + j) * 3 + ch] = v;
+				tl = top != NULL && xl >= 0 ? top[xl + ch] : 0;
+				tr = top != NULL && xh >= 0 ? top[xh + ch] : 0;
+				bl = bot != NULL && xl >= 0 ? bot[xl + ch] : 0;
+				br = bot != NULL && xh >= 0 ? bot[xh + ch] : 0;
+				/* With no resize, frac is 0: the pixel itself. */
+				t = tl + (tr - tl) * fx;
+				b = bl + (br - bl) * fx;
+				*o++ = prep_norm((float)(t + (b - t) * fy),
+				    norm, ch);
 			}
 		}
 	}
 	free(ax);
+	free(ay);
 }
 
 int

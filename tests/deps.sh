@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="make gcc clang pkg-config libclang-rt-14-dev ca-certificates
-libturbojpeg0-dev libpng-dev libcjson-dev libxnnpack-dev libpthreadpool-dev
+libturbojpeg0-dev libpng-dev libcjson-dev libssl-dev libxnnpack-dev libpthreadpool-dev
 libcpuinfo-dev"
 
 missing=
