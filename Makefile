@@ -94,13 +94,29 @@ tools: $(TOOL_BINS)
 deps:
 	@tests/deps.sh
 
+# The face engine on the demo photos (and the labelled photos beside the
+# project when present): the faces found and who matches whom.
+demo: models all
+	@$(AGENT) match --models $(MODELS) $(MODELS)/demo/*.jpg \
+	    $(wildcard $(FACES)/*.jpg $(FACES)/*.png)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)/models
+	install -m 755 $(AGENT) $(DESTDIR)$(SBINDIR)/gatehouse-agent
+	install -m 644 doc/gatehouse-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(MODELS)/*.bin $(MODELS)/*.json \
+	    $(DESTDIR)$(DATADIR)/models/
+
 models:
 	@tests/models.sh $(MODELS)
 
-# Unit and equivalence tests; each binary ends with "NAME: N passed, N failed".
+# Unit, equivalence and regress tests; each suite ends with
+# "NAME: N passed, N failed".
 unit: all $(UNIT_BINS) $(TOOL_BINS)
 	@GATEHOUSE_MODELS=$(MODELS) GATEHOUSE_FACES=$(FACES) \
 	    tests/run-suites.sh $(UNIT_BINS)
+	@tests/regress/run.sh $(AGENT) $(MODELS) $(B)/tests/tools $(FACES)
 
 check: models all tests
 	@$(MAKE) --no-print-directory unit

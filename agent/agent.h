@@ -8,5 +8,6 @@
 /* cmd-analyze.c */
 int	cmd_analyze_exec(int argc, char **argv);
 int	cmd_compare_exec(int argc, char **argv);
+int	cmd_match_exec(int argc, char **argv);
 
 #endif

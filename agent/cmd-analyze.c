@@ -335,3 +335,110 @@ cmd_compare_exec(int argc, char **argv)
 	    "match" : "different people", a.threshold);
 	return d < a.threshold ? 0 : 1;
 }
+
+/* A face found by match, with where it came from. */
+struct match_face {
+	const char	*file;
+	int		 index;		/* 1-based, in the file's order */
+	struct face	 face;
+	int		 group;
+};
+
+/* Root of face I's group, with path halving. */
+static int
+match_root(struct match_face *f, int i)
+{
+	while (f[i].group != i) {
+		f[i].group = f[f[i].group].group;
+		i = f[i].group;
+	}
+	return i;
+}
+
+int
+cmd_match_exec(int argc, char **argv)
+{
+	struct analyze_args	 a;
+	struct face_engine	*fe;
+	struct image		*img;
+	struct face		*faces;
+	struct match_face	*all = NULL;
+	char			*cause = NULL;
+	double			 d;
+	int			 first, i, j, k, n, nall = 0, status = 0;
+	int			 npairs = 0, ngroups = 0, members;
+
+	if ((first = analyze_parse(argc, argv, &a)) < 0)
+		return 2;
+	if (argc - first < 1) {
+		fprintf(stderr, "usage: gatehouse-agent match [--threshold T] "
+		    "FILE...\n");
+		return 2;
+	}
+	if ((fe = face_engine_new(a.models, &a.opts, &cause)) == NULL) {
+		fprintf(stderr, "gatehouse-agent: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	for (i = first; i < argc; i++) {
+		if (image_load(argv[i], a.max_pixels, &img, &cause) != 0 ||
+		    face_engine_analyze(fe, img, &faces, &n, &cause) != 0) {
+			fprintf(stderr, "gatehouse-agent: %s\n", cause);
+			free(cause);
+			cause = NULL;
+			status = 1;
+			continue;
+		}
+		analyze_print_text(argv[i], img, faces, n);
+		all = xreallocarray(all, (size_t)(nall + n), sizeof *all);
+		for (k = 0; k < n; k++) {
+			all[nall].file = argv[i];
+			all[nall].index = k + 1;
+			all[nall].face = faces[k];
+			all[nall].group = nall;
+			nall++;
+		}
+		free(faces);
+		image_free(img);
+	}
+	face_engine_free(fe);
+
+	/* Faces of different photos closer than the threshold match. */
+	printf("\nmatches (distance < %.2f):\n", a.threshold);
+	for (i = 0; i < nall; i++) {
+		for (j = i + 1; j < nall; j++) {
+			if (all[i].file == all[j].file)
+				continue;
+			d = face_distance(all[i].face.descriptor,
+			    all[j].face.descriptor);
+			if (d >= a.threshold)
+				continue;
+			printf("  %s #%d ~ %s #%d  %.3f\n", all[i].file,
+			    all[i].index, all[j].file, all[j].index, d);
+			all[match_root(all, j)].group = match_root(all, i);
+			npairs++;
+		}
+	}
+	if (npairs == 0)
+		printf("  none\n");
+
+	/* Groups of matching faces: the same person, as far as it can tell. */
+	printf("\npeople seen in more than one photo:\n");
+	for (i = 0; i < nall; i++) {
+		if (match_root(all, i) != i)
+			continue;
+		for (members = 0, j = 0; j < nall; j++)
+			members += match_root(all, j) == i;
+		if (members < 2)
+			continue;
+		printf("  person %d:", ++ngroups);
+		for (j = 0; j < nall; j++)
+			if (match_root(all, j) == i)
+				printf(" %s#%d", all[j].file, all[j].index);
+		printf("\n");
+	}
+	if (ngroups == 0)
+		printf("  none\n");
+	free(all);
+	return status;
+}

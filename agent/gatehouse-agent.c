@@ -17,6 +17,7 @@ static const struct {
 	    "[--input-size N] [--min-score S] [--json] FILE..." },
 	{ "compare", cmd_compare_exec, "compare [--threshold T] FILE_A "
 	    "FILE_B" },
+	{ "match", cmd_match_exec, "match [--threshold T] FILE..." },
 };
 
 static void
