@@ -96,8 +96,9 @@ deps:
 
 # The face engine on the demo photos (and the labelled photos beside the
 # project when present): the faces found and who matches whom.
-demo: models all
-	@$(AGENT) match --models $(MODELS) $(MODELS)/demo/*.jpg \
+demo: deps models
+	@$(MAKE) --no-print-directory all
+	@$(AGENT) match --detector ssd --models $(MODELS) $(MODELS)/demo/*.jpg \
 	    $(wildcard $(FACES)/*.jpg $(FACES)/*.png)
 
 install: all
@@ -118,7 +119,10 @@ unit: all $(UNIT_BINS) $(TOOL_BINS)
 	    tests/run-suites.sh $(UNIT_BINS)
 	@tests/regress/run.sh $(AGENT) $(MODELS) $(B)/tests/tools $(FACES)
 
-check: models all tests
+# deps runs first in its own step: the flags from pkg-config are read when
+# make starts, so the build runs in a make started after the install.
+check: deps models
+	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory check-fuzz
@@ -148,7 +152,8 @@ $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Benchmarks beside face-api on tfjs-backend-wasm, in the same run.
-bench: models all $(BENCH_BINS) $(TOOL_BINS)
+bench: deps models
+	@$(MAKE) --no-print-directory all $(BENCH_BINS) $(TOOL_BINS)
 	@tests/bench/run.sh $(MODELS) $(B)
 
 clean:
