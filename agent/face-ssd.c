@@ -65,7 +65,7 @@ struct ssd_detector {
 	struct nn_op	*cls[SSD_MAPS];		/* A * 3 class logits */
 	float		*anchors;		/* [ymin, xmin, ymax, xmax] */
 
-	/* Working tensors, kept so XNNPACK sees the same pointers. */
+	/* Working tensors, reused: they only grow, so pointers settle. */
 	struct nn_tensor input;
 	struct nn_tensor a;
 	struct nn_tensor tmp;
@@ -254,7 +254,8 @@ ssd_detector_free(struct ssd_detector *det)
 /*
  * Decodes encoding T = (ty, tx, th, tw) against anchor AN into BOX as
  * outputLayer.ts does. Every tf op there rounds to float32, so each step
- * is its own float statement (no contraction into FMAs); tf.exp is
+ * is its own float statement; this relies on ISO C mode (gcc -std=c17
+ * implies -ffp-contract=off) so that no FMA fuses two of them. tf.exp is
  * Math.exp in double, rounded once.
  */
 static void
@@ -458,46 +459,34 @@ ssd_nms(const float *boxes, const float *scores, double min_score,
 	return npicked;
 }
 
-/* Finds the faces of IMG in pixels, in NMS pick order. */
-int
-ssd_detector_detect(struct ssd_detector *det, const struct image *img,
-    double min_score, int max_results, struct face_box **boxes, int *nboxes,
-    pthreadpool_t tp)
+/*
+ * face-api's locateFaces after the net: NMS on the decoded boxes, then
+ * boxes that are fractions of the padded square clamped to it, scaled by
+ * input size / reshaped dims to fractions of the IMG_W x IMG_H image and
+ * then to pixels, in the order locateFaces and FaceDetection do. Returns
+ * the number of boxes in the malloc'd *OUT.
+ */
+static int
+ssd_locate(const float *boxes, const float *scores, int img_w, int img_h,
+    double min_score, int max_results, struct face_box **out)
 {
-	struct prep_rect	 whole = { 0, 0, img->w, img->h };
-	struct face_box		*fb;
-	const float		*b;
-	double			 scale, pad_x, pad_y, top, bottom, left, right;
-	int			*picked, limit, npicked, i, n = 0;
-
-	*boxes = NULL;
-	*nboxes = 0;
-	if (img->w <= 0 || img->h <= 0)
-		return -1;
-	nn_tensor_reserve(&det->input, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3);
-	prep_input(img, &whole, SSD_INPUT_SIZE, 0, &prep_norm_ssd,
-	    det->input.data);
-	if (ssd_detector_forward(det, &det->input, det->boxes, det->scores,
-	    tp) != 0)
-		return -1;
+	struct face_box	*fb;
+	const float	*b;
+	double		 scale, pad_x, pad_y, top, bottom, left, right;
+	int		*picked, limit, npicked, i, n = 0;
 
 	limit = max_results < SSD_ANCHORS ? max_results : SSD_ANCHORS;
 	if (limit < 0)
 		limit = 0;
 	picked = xreallocarray(NULL, (size_t)limit, sizeof *picked);
-	npicked = ssd_nms(det->boxes, det->scores, min_score, limit, picked);
+	npicked = ssd_nms(boxes, scores, min_score, limit, picked);
 
-	/*
-	 * Boxes are fractions of the padded square: clamp to it, scale by
-	 * input size / reshaped dims to fractions of the image, then to
-	 * pixels, in the order locateFaces and FaceDetection do.
-	 */
-	scale = (double)SSD_INPUT_SIZE / (img->w > img->h ? img->w : img->h);
-	pad_x = SSD_INPUT_SIZE / ssd_js_round(img->w * scale);
-	pad_y = SSD_INPUT_SIZE / ssd_js_round(img->h * scale);
+	scale = (double)SSD_INPUT_SIZE / (img_w > img_h ? img_w : img_h);
+	pad_x = SSD_INPUT_SIZE / ssd_js_round(img_w * scale);
+	pad_y = SSD_INPUT_SIZE / ssd_js_round(img_h * scale);
 	fb = xreallocarray(NULL, (size_t)npicked, sizeof *fb);
 	for (i = 0; i < npicked; i++) {
-		b = det->boxes + 4 * picked[i];
+		b = boxes + 4 * picked[i];
 		top = ssd_js_max(0, b[0]) * pad_y;
 		bottom = ssd_js_min(1.0, b[2]) * pad_y;
 		left = ssd_js_max(0, b[1]) * pad_x;
@@ -511,15 +500,37 @@ ssd_detector_detect(struct ssd_detector *det, const struct image *img,
 		    !isfinite(right - left) || !isfinite(bottom - top) ||
 		    right - left < 0 || bottom - top < 0)
 			continue;
-		fb[n].x = left * img->w;
-		fb[n].y = top * img->h;
-		fb[n].w = (right - left) * img->w;
-		fb[n].h = (bottom - top) * img->h;
-		fb[n].score = det->scores[picked[i]];
+		fb[n].x = left * img_w;
+		fb[n].y = top * img_h;
+		fb[n].w = (right - left) * img_w;
+		fb[n].h = (bottom - top) * img_h;
+		fb[n].score = scores[picked[i]];
 		n++;
 	}
 	free(picked);
-	*boxes = fb;
-	*nboxes = n;
+	*out = fb;
+	return n;
+}
+
+/* Finds the faces of IMG in pixels, in NMS pick order. */
+int
+ssd_detector_detect(struct ssd_detector *det, const struct image *img,
+    double min_score, int max_results, struct face_box **boxes, int *nboxes,
+    pthreadpool_t tp)
+{
+	struct prep_rect	 whole = { 0, 0, img->w, img->h };
+
+	*boxes = NULL;
+	*nboxes = 0;
+	if (img->w <= 0 || img->h <= 0)
+		return -1;
+	nn_tensor_reserve(&det->input, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3);
+	prep_input(img, &whole, SSD_INPUT_SIZE, 0, &prep_norm_ssd,
+	    det->input.data);
+	if (ssd_detector_forward(det, &det->input, det->boxes, det->scores,
+	    tp) != 0)
+		return -1;
+	*nboxes = ssd_locate(det->boxes, det->scores, img->w, img->h,
+	    min_score, max_results, boxes);
 	return 0;
 }

@@ -17,7 +17,7 @@ log_init(const char *progname, enum log_level level)
 	log_level = level;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
 	fprintf(stderr, "%s: %s", log_progname, prefix);
