@@ -57,9 +57,9 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-recog.c agent/face.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c
 TEST_LIB_SRCS	 = tests/unit/test.c
-UNIT_TESTS	 = image ssd equiv
+UNIT_TESTS	 = image weights ssd equiv
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image
+FUZZ_TARGETS	 = image weights
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)

@@ -20,6 +20,7 @@ enum weights_kind {
 	WEIGHTS_F32,		/* 4 bytes little-endian IEEE-754 */
 	WEIGHTS_I32,		/* 4 bytes little-endian int32 */
 	WEIGHTS_U8,		/* 1 byte, value = q * scale + min */
+	WEIGHTS_U8_I32,		/* 1 byte, rounded q * scale + min */
 };
 
 /* Reads a little-endian 32-bit word. */
@@ -28,6 +29,28 @@ weights_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24;
+}
+
+/*
+ * Parses LEN bytes of JSON text; NULL unless they hold one value and
+ * nothing but whitespace after it (cJSON alone stops at the value's end).
+ */
+static cJSON *
+weights_parse_json(const char *s, size_t len)
+{
+	cJSON		*root;
+	const char	*end = NULL;
+
+	if ((root = cJSON_ParseWithLengthOpts(s, len, &end, 0)) == NULL)
+		return NULL;
+	while (end < s + len && (*end == ' ' || *end == '\t' ||
+	    *end == '\r' || *end == '\n'))
+		end++;
+	if (end != s + len) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
 }
 
 /* Parses one manifest entry's name, shape and encoding into E. */
@@ -85,12 +108,21 @@ weights_parse_entry(const cJSON *j, struct weights_entry *e,
 			xasprintf(cause, "%s: bad quantization", e->name);
 			return -1;
 		}
-		*kind = WEIGHTS_U8;
+		/*
+		 * As tfjs: only float32 and int32 entries are quantised, and
+		 * int32 ones are rounded after dequantisation.
+		 */
+		if (strcmp(dtype->valuestring, "float32") == 0)
+			*kind = WEIGHTS_U8;
+		else if (strcmp(dtype->valuestring, "int32") == 0)
+			*kind = WEIGHTS_U8_I32;
+		else {
+			xasprintf(cause, "%s: unsupported quantized dtype %s",
+			    e->name, dtype->valuestring);
+			return -1;
+		}
 		*scale = qs->valuedouble;
 		*min = qm->valuedouble;
-		/* int32 entries are rounded after dequantisation. */
-		if (strcmp(dtype->valuestring, "int32") == 0)
-			*scale = -*scale;
 	} else if (strcmp(dtype->valuestring, "float32") == 0)
 		*kind = WEIGHTS_F32;
 	else if (strcmp(dtype->valuestring, "int32") == 0)
@@ -103,10 +135,27 @@ weights_parse_entry(const cJSON *j, struct weights_entry *e,
 	return 0;
 }
 
-/* Decodes COUNT values of an entry from P into E->data. */
+/*
+ * Rounds as JavaScript's Math.round, which tfjs uses: halfway cases go
+ * towards +infinity (-2.5 gives -2), where C's round() goes away from zero.
+ */
+static double
+weights_round(double x)
+{
+	double	r = round(x);
+
+	if (x - r == 0.5)
+		r += 1;
+	return r;
+}
+
+/*
+ * Decodes E->count values of an entry from BIN at OFF into E->data. BIN is
+ * only touched for a nonempty entry: it may be NULL when every entry is.
+ */
 static void
 weights_decode(struct weights_entry *e, enum weights_kind kind, double scale,
-    double min, const uint8_t *p)
+    double min, const uint8_t *bin, size_t off)
 {
 	size_t		 i;
 	uint32_t	 u;
@@ -116,19 +165,21 @@ weights_decode(struct weights_entry *e, enum weights_kind kind, double scale,
 	for (i = 0; i < e->count; i++) {
 		switch (kind) {
 		case WEIGHTS_F32:
-			u = weights_le32(p + 4 * i);
+			u = weights_le32(bin + off + 4 * i);
 			memcpy(&f, &u, sizeof f);
 			e->data[i] = f;
 			break;
 		case WEIGHTS_I32:
-			e->data[i] = (float)(int32_t)weights_le32(p + 4 * i);
+			e->data[i] = (float)(int32_t)weights_le32(bin + off +
+			    4 * i);
 			break;
 		case WEIGHTS_U8:
 			/* tfjs dequantises in double and stores float32. */
-			if (scale < 0)
-				e->data[i] = (float)round(p[i] * -scale + min);
-			else
-				e->data[i] = (float)(p[i] * scale + min);
+			e->data[i] = (float)(bin[off + i] * scale + min);
+			break;
+		case WEIGHTS_U8_I32:
+			e->data[i] = (float)weights_round(bin[off + i] * scale +
+			    min);
 			break;
 		}
 	}
@@ -151,7 +202,7 @@ weights_parse(const char *model, const char *manifest, size_t manifest_len,
 	*out = NULL;
 	w = xcalloc(1, sizeof *w);
 	w->model = xstrdup(model);
-	root = cJSON_ParseWithLength(manifest, manifest_len);
+	root = weights_parse_json(manifest, manifest_len);
 	if (root == NULL || !cJSON_IsArray(root)) {
 		xasprintf(&why, "manifest is not a JSON array");
 		goto out;
@@ -177,14 +228,15 @@ weights_parse(const char *model, const char *manifest, size_t manifest_len,
 			if (weights_parse_entry(j, e, &kind, &scale, &min,
 			    &why) != 0)
 				goto out;
-			bytes = e->count * (kind == WEIGHTS_U8 ? 1 : 4);
+			bytes = e->count * ((kind == WEIGHTS_U8 ||
+			    kind == WEIGHTS_U8_I32) ? 1 : 4);
 			if (bytes > bin_len - off) {
 				xasprintf(&why, "%s: weights file truncated "
 				    "(%zu bytes, need %zu more at %zu)",
 				    e->name, bin_len, bytes, off);
 				goto out;
 			}
-			weights_decode(e, kind, scale, min, bin + off);
+			weights_decode(e, kind, scale, min, bin, off);
 			off += bytes;
 		}
 	}
@@ -258,7 +310,7 @@ weights_load(const char *dir, const char *model, struct weights **out,
 	xasprintf(&path, "%s/%s-weights_manifest.json", dir, model);
 	if (weights_read_file(path, (uint8_t **)&manifest, &mlen, cause) != 0)
 		goto out;
-	root = cJSON_ParseWithLength(manifest, mlen);
+	root = weights_parse_json(manifest, mlen);
 	if (root == NULL || !cJSON_IsArray(root)) {
 		xasprintf(cause, "%s: not a weights manifest", path);
 		goto out;
@@ -271,8 +323,11 @@ weights_load(const char *dir, const char *model, struct weights **out,
 			goto out;
 		}
 		cJSON_ArrayForEach(p, paths) {
-			if (!cJSON_IsString(p) || strchr(p->valuestring, '/') ||
-			    p->valuestring[0] == '.' || ++n > WEIGHTS_MAX_PATHS) {
+			/* A shard is a plain file name beside the manifest. */
+			if (!cJSON_IsString(p) || p->valuestring[0] == '\0' ||
+			    p->valuestring[0] == '.' ||
+			    strchr(p->valuestring, '/') != NULL ||
+			    ++n > WEIGHTS_MAX_PATHS) {
 				xasprintf(cause, "%s: bad shard path", path);
 				goto out;
 			}
