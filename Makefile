@@ -72,6 +72,7 @@ LIB_OBJS	 = $(AGENT_LIB_OBJS) $(SHARED_OBJS)
 .PHONY: all deps models demo check unit check-san check-fuzz bench fuzz \
 	fixtures install clean tests tools
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(if $(AGENT_MAIN_SRCS),$(AGENT))
 
@@ -143,7 +144,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRCS) $(AGENT_LIB_SRCS)
 fuzz: $(FUZZ_BINS)
 
 # A short smoke run of every fuzz target over seeds made from the demo images.
-check-fuzz: fuzz
+check-fuzz: fuzz $(TOOL_BINS)
 	@tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
 
 BENCH_BINS	 = $(B)/tests/bench/bench-face

@@ -28,10 +28,10 @@
 #include "xmalloc.h"
 
 /*
- * Largest file image_load reads. A 64 Mpx image is at most 192 MiB as a
- * 8-bit PPM; compressed formats are far smaller, so 256 MiB leaves room
- * for any image under IMAGE_MAX_PIXELS without letting a stray path (a
- * disk image, /dev/zero) eat the box's memory.
+ * Largest file image_load reads. A 64 Mpx image is at most 192 MiB as an
+ * 8-bit PPM and far smaller compressed, so 256 MiB admits any image under
+ * IMAGE_MAX_PIXELS (but a 16-bit PPM over about 44 Mpx) without letting a
+ * stray path (a disk image, /dev/zero) eat the box's memory.
  */
 #define IMAGE_MAX_FILE		(256UL * 1024 * 1024)
 
@@ -190,16 +190,19 @@ image_jpeg_orientation(const uint8_t *buf, size_t len)
 		marker = buf[pos++];
 		if (marker == 0xd9 || marker == 0xda)	/* EOI, SOS */
 			return 1;
+		/* TEM and RSTn have no length. */
 		if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
-			continue;			/* TEM, RSTn: no length */
+			continue;
 		if (len - pos < 2)
 			return 1;
 		seglen = image_get16(buf + pos, 1);
 		if (seglen < 2 || seglen > len - pos)
 			return 1;
 		if (marker == 0xe1 && seglen >= 2 + 6 &&
-		    memcmp(buf + pos + 2, "Exif\0\0", 6) == 0)
-			return image_exif_orientation(buf + pos + 8, seglen - 8);
+		    memcmp(buf + pos + 2, "Exif\0\0", 6) == 0) {
+			return image_exif_orientation(buf + pos + 8,
+			    seglen - 8);
+		}
 		pos += seglen;
 	}
 }
@@ -323,18 +326,44 @@ out:
 }
 
 /*
+ * Returns if the chunks of the PNG in BUF run, whole, up to an IEND chunk.
+ * libpng stops reading after the image data, so without this check a file
+ * cut short in its last chunks would decode as if complete.
+ */
+static int
+image_png_complete(const uint8_t *buf, size_t len)
+{
+	size_t		pos = sizeof image_png_magic;
+	uint32_t	n;
+
+	while (len - pos >= 12) {
+		n = image_get32(buf + pos, 1);
+		if (n > len - pos - 12)
+			return 0;
+		if (memcmp(buf + pos + 4, "IEND", 4) == 0)
+			return 1;
+		pos += 12 + (size_t)n;
+	}
+	return 0;
+}
+
+/*
  * Decodes a PNG with the libpng simplified API into 8-bit sRGB RGB. The
  * API converts every colour type and depth: palette and grey expand to
- * RGB, 16-bit samples scale to 8 bits. An alpha channel (or tRNS) is
- * composited over black, and libpng does that in linear light: a pixel of
- * value C and alpha A becomes sRGB(linear(C) * A), not C * A / 255. Fully
- * opaque pixels are unchanged and fully transparent ones become black.
+ * RGB, 16-bit samples scale to 8 bits with rounding (v / 257).
+ *
+ * An alpha channel (or tRNS) is composited over black, and libpng does
+ * that in linear light with a 2.2 power law: a sample C with alpha A
+ * becomes 255 * ((C / 255)^2.2 * A / 255)^(1 / 2.2), so white at alpha 128
+ * gives 186, not 128. Fully opaque pixels keep their bytes and fully
+ * transparent ones become black.
  *
  * A 16-bit PNG without gAMA or sRGB is taken as sRGB-encoded, as the
  * programs that write them mean it (libpng would otherwise assume linear
  * and brighten it). An 8-bit file without colour information, or with
- * sRGB or gAMA 1/2.2, decodes to its stored bytes; another gAMA is
- * converted to sRGB.
+ * sRGB, iCCP or gAMA near 1/2.2, decodes to its stored bytes; any other
+ * gAMA is converted to sRGB (gAMA 1.0: 128 becomes 186), where most
+ * decoders ignore it.
  */
 static int
 image_decode_png(const uint8_t *buf, size_t len, size_t max_pixels,
@@ -342,34 +371,39 @@ image_decode_png(const uint8_t *buf, size_t len, size_t max_pixels,
 {
 	png_image	 png;
 	png_color	 black = { 0, 0, 0 };
-	struct image	*img;
+	struct image	*img = NULL;
+	int		 r = -1;
 
 	memset(&png, 0, sizeof png);
 	png.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_memory(&png, buf, len)) {
 		xasprintf(cause, "corrupt PNG: %s", png.message);
-		png_image_free(&png);
-		return -1;
+		goto out;
 	}
 	/* Set after begin_read, which initialises the flags. */
 	png.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
 	if (image_check_size("PNG", png.width, png.height, max_pixels,
-	    cause) != 0) {
-		png_image_free(&png);
-		return -1;
+	    cause) != 0)
+		goto out;
+	if (!image_png_complete(buf, len)) {
+		xasprintf(cause, "truncated PNG: no IEND chunk");
+		goto out;
 	}
 
 	png.format = PNG_FORMAT_RGB;
 	img = image_new((int)png.width, (int)png.height);
 	if (!png_image_finish_read(&png, &black, img->rgb, 0, NULL)) {
 		xasprintf(cause, "truncated or corrupt PNG: %s", png.message);
-		png_image_free(&png);
-		image_free(img);
-		return -1;
+		goto out;
 	}
-	png_image_free(&png);
 	*out = img;
-	return 0;
+	img = NULL;
+	r = 0;
+
+out:
+	png_image_free(&png);
+	image_free(img);
+	return r;
 }
 
 /* Returns if C is whitespace in a PPM header. */
@@ -752,6 +786,7 @@ struct image *
 image_crop(const struct image *img, int x, int y, int w, int h)
 {
 	struct image	*out;
+	const uint8_t	*src;
 	size_t		 row;
 	int		 i;
 
@@ -760,9 +795,10 @@ image_crop(const struct image *img, int x, int y, int w, int h)
 		return NULL;
 	out = image_new(w, h);
 	row = (size_t)w * 3;
-	for (i = 0; i < h; i++)
-		memcpy(out->rgb + (size_t)i * row,
-		    img->rgb + ((size_t)(y + i) * (size_t)img->w + (size_t)x) * 3,
-		    row);
+	src = img->rgb + ((size_t)y * (size_t)img->w + (size_t)x) * 3;
+	for (i = 0; i < h; i++) {
+		memcpy(out->rgb + (size_t)i * row, src, row);
+		src += (size_t)img->w * 3;
+	}
 	return out;
 }

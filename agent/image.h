@@ -23,8 +23,8 @@ void		 image_free(struct image *);
 
 /*
  * Decodes a JPEG (EXIF orientation applied), PNG (any colour type; alpha
- * dropped) or binary PPM (P6, maxval 255 or 65535), sniffed from the
- * first bytes. Returns 0 and the image in *out, or -1 with *cause set
+ * composited over black) or binary PPM (P6, maxval 1..65535), sniffed
+ * from the first bytes. Returns 0 and the image in *out, or -1 with *cause set
  * (malloc'd) for a corrupt, truncated, empty or over-limit input.
  */
 int		 image_decode(const uint8_t *buf, size_t len, size_t max_pixels,
