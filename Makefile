@@ -54,10 +54,10 @@ endif
 SHARED_SRCS	 = shared/log.c shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
-		   agent/face-recog.c agent/face.c
+		   agent/face-recog.c agent/face.c agent/gallery.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c
 TEST_LIB_SRCS	 = tests/unit/test.c
-UNIT_TESTS	 = image weights ssd equiv
+UNIT_TESTS	 = image weights gallery ssd equiv identity
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image weights
 
@@ -147,7 +147,8 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: fuzz $(TOOL_BINS)
 	@tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
 
-BENCH_BINS	 = $(B)/tests/bench/bench-face
+BENCHES		 = face gallery
+BENCH_BINS	 = $(BENCHES:%=$(B)/tests/bench/bench-%)
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
