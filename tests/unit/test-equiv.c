@@ -38,24 +38,13 @@ static struct engine_slot engines[16];
 static cJSON *
 load_fixture(void)
 {
-	FILE	*f;
 	char	*buf;
-	long	 n;
+	size_t	 len;
 
-	if (fixture != NULL)
-		return fixture;
-	if ((f = fopen(FIXTURE, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	buf[n] = '\0';
-	fclose(f);
-	fixture = cJSON_ParseWithLength(buf, (size_t)n);
-	free(buf);
+	if (fixture == NULL && (buf = test_read_file(FIXTURE, &len)) != NULL) {
+		fixture = cJSON_ParseWithLength(buf, len);
+		free(buf);
+	}
 	return fixture;
 }
 

@@ -1,52 +1,23 @@
 /*
  * SsdMobilenetv1 (agent/face-ssd.c): TensorFlow SAME padding, construction
- * failures on bad weights, detection on a demo image and, when the
- * face-api fixtures exist, the raw net output against face-api's own.
+ * failures on bad weights and detection on a demo image. Equivalence with
+ * face-api is test-equiv's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cJSON.h>
-
 #include "face.h"
 #include "test.h"
 #include "xmalloc.h"
 
 #define SSD_MODEL	"ssd_mobilenetv1_model"
-#define FIXTURE		"tests/fixtures/reference.json"
 #define TOL_RAW		1e-4	/* raw boxes (fractions) and scores */
 #define TOL_SCORE	1e-4
 #define TOL_PIXELS	0.01
 
 /* Reads the whole of PATH; NULL if it cannot. */
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-	long	 size;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = xmalloc((size_t)size + 1);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
-
 /* Loads the SSD weights, or skips the test. */
 static struct weights *
 load_ssd(void)
@@ -165,10 +136,10 @@ TEST(test_missing_late)
 	free(cause);
 	xasprintf(&path, "%s/%s-weights_manifest.json", test_models_dir(),
 	    SSD_MODEL);
-	manifest = read_file(path, &mlen);
+	manifest = test_read_file(path, &mlen);
 	free(path);
 	xasprintf(&path, "%s/%s.bin", test_models_dir(), SSD_MODEL);
-	bin = read_file(path, &blen);
+	bin = test_read_file(path, &blen);
 	free(path);
 	if (manifest == NULL || bin == NULL) {
 		test_skip("no %s in %s", SSD_MODEL, test_models_dir());
@@ -282,188 +253,6 @@ TEST(test_detect_sample)
 }
 
 /* Member NAME of object O, or NULL. */
-static const cJSON *
-get(const cJSON *o, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-/* Whether member NAME of O is the string S. */
-static int
-is(const cJSON *o, const char *name, const char *s)
-{
-	const cJSON	*v = get(o, name);
-
-	return cJSON_IsString(v) && strcmp(v->valuestring, s) == 0;
-}
-
-/* The demo image of fixture entry E, cropped as it says; NULL if not. */
-static struct image *
-fixture_image(const cJSON *e)
-{
-	const cJSON	*src = get(e, "source"), *crop = get(e, "crop");
-	struct image	*img, *cropped;
-	char		*path, *cause = NULL;
-	int		 r[4], i;
-
-	if (!cJSON_IsString(src))
-		return NULL;
-	xasprintf(&path, "%s/demo/%s", test_models_dir(), src->valuestring);
-	if (image_load(path, IMAGE_MAX_PIXELS, &img, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		img = NULL;
-	}
-	free(path);
-	if (img == NULL || !cJSON_IsArray(crop))
-		return img;
-	for (i = 0; i < 4; i++)
-		r[i] = cJSON_GetArrayItem(crop, i) != NULL ?
-		    cJSON_GetArrayItem(crop, i)->valueint : -1;
-	cropped = image_crop(img, r[0], r[1], r[2], r[3]);
-	image_free(img);
-	return cropped;
-}
-
-/* Largest difference between OUT and the JSON array REF of N numbers. */
-static double
-max_diff(const float *out, const cJSON *ref, int n)
-{
-	double	m = 0;
-	int	i;
-
-	if (!cJSON_IsArray(ref) || cJSON_GetArraySize(ref) != n)
-		return INFINITY;
-	for (i = 0; i < n; i++)
-		m = fmax(m, fabs(out[i] -
-		    cJSON_GetArrayItem(ref, i)->valuedouble));
-	return m;
-}
-
-/* Raw forwardInput boxes and scores of the fixture's "ssd" nets. */
-static void
-fixture_nets(struct ssd_detector *det, const cJSON *root)
-{
-	const cJSON		*e;
-	struct image		*img;
-	struct nn_tensor	 in = { 0 };
-	struct prep_rect	 whole = { 0, 0, 0, 0 };
-	float			*boxes, *scores;
-	double			 eb, es, mb = 0, ms = 0;
-	int			 n = 0;
-
-	boxes = xreallocarray(NULL, SSD_ANCHORS * 4, sizeof *boxes);
-	scores = xreallocarray(NULL, SSD_ANCHORS, sizeof *scores);
-	cJSON_ArrayForEach(e, get(root, "nets")) {
-		if (!is(e, "net", "ssd"))
-			continue;
-		img = fixture_image(e);
-		CHECK(img != NULL && img->w == SSD_INPUT_SIZE &&
-		    img->h == SSD_INPUT_SIZE);
-		if (img == NULL)
-			continue;
-		whole.w = img->w;
-		whole.h = img->h;
-		nn_tensor_reserve(&in, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3);
-		prep_input(img, &whole, SSD_INPUT_SIZE, 0, &prep_norm_ssd,
-		    in.data);
-		CHECK_INT(ssd_detector_forward(det, &in, boxes, scores, NULL),
-		    0);
-		eb = max_diff(boxes, get(e, "boxes"), SSD_ANCHORS * 4);
-		es = max_diff(scores, get(e, "scores"), SSD_ANCHORS);
-		CHECK(eb <= TOL_RAW);
-		CHECK(es <= TOL_RAW);
-		mb = fmax(mb, eb);
-		ms = fmax(ms, es);
-		image_free(img);
-		n++;
-	}
-	printf("fixture: %d ssd nets, max error boxes %.3g, scores %.3g\n",
-	    n, mb, ms);
-	free(boxes);
-	free(scores);
-	nn_tensor_release(&in);
-}
-
-/* Detections of the fixture's ssd pipeline cases on our decoder's pixels. */
-static void
-fixture_cases(struct ssd_detector *det, const cJSON *root)
-{
-	const cJSON	*c, *faces, *f, *box, *v;
-	struct image	*img;
-	struct face_box	*fb;
-	double		 mb = 0, ms = 0, ours[4];
-	int		 n, i, k, ncases = 0;
-
-	cJSON_ArrayForEach(c, get(root, "cases")) {
-		if (!is(c, "detector", "ssd") || is(c, "decoder", "jpeg-js"))
-			continue;
-		faces = get(c, "faces");
-		img = fixture_image(c);
-		CHECK(img != NULL);
-		if (img == NULL)
-			continue;
-		v = get(c, "min_score");
-		f = get(c, "max_results");
-		CHECK_INT(ssd_detector_detect(det, img, cJSON_IsNumber(v) ?
-		    v->valuedouble : 0.5, cJSON_IsNumber(f) ? f->valueint :
-		    100, &fb, &n, NULL), 0);
-		CHECK_INT(n, cJSON_GetArraySize(faces));
-		for (i = 0; i < n && i < cJSON_GetArraySize(faces); i++) {
-			f = cJSON_GetArrayItem(faces, i);
-			box = get(f, "box");
-			ms = fmax(ms, fabs(fb[i].score -
-			    get(f, "score")->valuedouble));
-			ours[0] = fb[i].x;
-			ours[1] = fb[i].y;
-			ours[2] = fb[i].w;
-			ours[3] = fb[i].h;
-			for (k = 0; k < 4; k++)
-				mb = fmax(mb, fabs(ours[k] -
-				    cJSON_GetArrayItem(box, k)->valuedouble));
-		}
-		free(fb);
-		image_free(img);
-		ncases++;
-	}
-	CHECK(ms <= TOL_SCORE);
-	CHECK(mb <= TOL_PIXELS);
-	printf("fixture: %d ssd cases, max error scores %.3g, boxes %.3g px\n",
-	    ncases, ms, mb);
-}
-
-/*
- * Against face-api itself when the fixtures exist (GATEHOUSE_FIXTURE
- * names another file): raw net output on 512 x 512 crops within 1e-4,
- * detections in the same count and order.
- */
-TEST(test_fixture)
-{
-	const char		*path = getenv("GATEHOUSE_FIXTURE");
-	struct ssd_detector	*det;
-	cJSON			*root;
-	char			*buf;
-	size_t			 len;
-
-	if (path == NULL)
-		path = FIXTURE;
-	if ((buf = read_file(path, &len)) == NULL) {
-		test_skip("no %s", path);
-		return;
-	}
-	root = cJSON_ParseWithLength(buf, len);
-	free(buf);
-	CHECK(root != NULL);
-	if (root == NULL)
-		return;
-	if ((det = new_ssd()) != NULL) {
-		fixture_nets(det, root);
-		fixture_cases(det, root);
-		ssd_detector_free(det);
-	}
-	cJSON_Delete(root);
-}
-
 int
 main(void)
 {
@@ -471,6 +260,5 @@ main(void)
 	RUN(test_missing_tiny);
 	RUN(test_missing_late);
 	RUN(test_detect_sample);
-	RUN(test_fixture);
 	return test_main_end("test-ssd");
 }

@@ -28,33 +28,6 @@
 /* The tiny detector's .bin: 193,321 uint8 values, one byte each. */
 #define TINY_BYTES	193321
 
-/* Reads the whole of PATH; NULL if it cannot. */
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	*f;
-	uint8_t	*buf;
-	long	 size;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = xmalloc((size_t)size + 1);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
-
 /* Reads MODEL's file with SUFFIX from the models folder; NULL if absent. */
 static uint8_t *
 read_model_file(const char *model, const char *suffix, size_t *len)
@@ -63,7 +36,7 @@ read_model_file(const char *model, const char *suffix, size_t *len)
 	char	*path;
 
 	xasprintf(&path, "%s/%s%s", test_models_dir(), model, suffix);
-	buf = read_file(path, len);
+	buf = (uint8_t *)test_read_file(path, len);
 	free(path);
 	return buf;
 }

@@ -59,6 +59,32 @@ test_main_end(const char *suite)
 	return test_failed == 0 ? 0 : 1;
 }
 
+char *
+test_read_file(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	long	 size;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	if ((buf = malloc((size_t)size + 1)) == NULL ||
+	    fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[size] = '\0';
+	*len = (size_t)size;
+	return buf;
+}
+
 const char *
 test_models_dir(void)
 {

@@ -62,6 +62,8 @@ int	test_main_end(const char *);
 const char *test_models_dir(void);
 /* The labelled photos (env GATEHOUSE_FACES, else ../shared/faces); NULL if absent. */
 const char *test_faces_dir(void);
+/* The whole of PATH, NUL-terminated, in *LEN bytes; NULL if unreadable. */
+char	*test_read_file(const char *path, size_t *len);
 /* A fresh temporary directory, removed at exit. */
 const char *test_tmpdir(void);
 
