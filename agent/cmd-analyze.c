@@ -227,6 +227,40 @@ analyze_print_text(const char *file, const struct image *img,
 		    faces[i].box.w, faces[i].box.h);
 }
 
+/* The engine for the parsed options; NULL after saying why. */
+static struct face_engine *
+analyze_engine(const struct analyze_args *a)
+{
+	struct face_engine	*fe;
+	char			*cause = NULL;
+
+	if ((fe = face_engine_new(a->models, &a->opts, &cause)) == NULL) {
+		fprintf(stderr, "gatehouse-agent: %s\n", cause);
+		free(cause);
+	}
+	return fe;
+}
+
+/*
+ * Decodes FILE and finds its faces. Returns 0 with the image and faces
+ * (the caller frees both), or -1 after saying why.
+ */
+static int
+analyze_file(struct face_engine *fe, const char *file, size_t max_pixels,
+    struct image **img, struct face **faces, int *n)
+{
+	char	*cause = NULL;
+
+	*img = NULL;
+	if (image_load(file, max_pixels, img, &cause) == 0 &&
+	    face_engine_analyze(fe, *img, faces, n, &cause) == 0)
+		return 0;
+	fprintf(stderr, "gatehouse-agent: %s\n", cause);
+	free(cause);
+	image_free(*img);
+	return -1;
+}
+
 int
 cmd_analyze_exec(int argc, char **argv)
 {
@@ -234,7 +268,6 @@ cmd_analyze_exec(int argc, char **argv)
 	struct face_engine	*fe;
 	struct image		*img;
 	struct face		*faces;
-	char			*cause = NULL;
 	int			 i, n, first, status = 0;
 
 	if ((first = analyze_parse(argc, argv, &a)) < 0)
@@ -245,17 +278,11 @@ cmd_analyze_exec(int argc, char **argv)
 		    "FILE...\n");
 		return 2;
 	}
-	if ((fe = face_engine_new(a.models, &a.opts, &cause)) == NULL) {
-		fprintf(stderr, "gatehouse-agent: %s\n", cause);
-		free(cause);
+	if ((fe = analyze_engine(&a)) == NULL)
 		return 1;
-	}
 	for (i = first; i < argc; i++) {
-		if (image_load(argv[i], a.max_pixels, &img, &cause) != 0 ||
-		    face_engine_analyze(fe, img, &faces, &n, &cause) != 0) {
-			fprintf(stderr, "gatehouse-agent: %s\n", cause);
-			free(cause);
-			cause = NULL;
+		if (analyze_file(fe, argv[i], a.max_pixels, &img, &faces,
+		    &n) != 0) {
 			status = 1;
 			continue;
 		}
@@ -278,15 +305,10 @@ compare_one(struct face_engine *fe, const char *file, size_t max_pixels,
 {
 	struct image	*img;
 	struct face	*faces;
-	char		*cause = NULL;
 	int		 n, i, best = 0;
 
-	if (image_load(file, max_pixels, &img, &cause) != 0 ||
-	    face_engine_analyze(fe, img, &faces, &n, &cause) != 0) {
-		fprintf(stderr, "gatehouse-agent: %s\n", cause);
-		free(cause);
+	if (analyze_file(fe, file, max_pixels, &img, &faces, &n) != 0)
 		return -1;
-	}
 	image_free(img);
 	if (n == 0) {
 		fprintf(stderr, "gatehouse-agent: %s: no face found\n", file);
@@ -308,7 +330,6 @@ cmd_compare_exec(int argc, char **argv)
 	struct analyze_args	 a;
 	struct face_engine	*fe;
 	float			 da[FACE_DESCRIPTOR], db[FACE_DESCRIPTOR];
-	char			*cause = NULL;
 	double			 d;
 	int			 first, r;
 
@@ -319,11 +340,8 @@ cmd_compare_exec(int argc, char **argv)
 		    " FILE_A FILE_B\n");
 		return 2;
 	}
-	if ((fe = face_engine_new(a.models, &a.opts, &cause)) == NULL) {
-		fprintf(stderr, "gatehouse-agent: %s\n", cause);
-		free(cause);
+	if ((fe = analyze_engine(&a)) == NULL)
 		return 2;
-	}
 	r = compare_one(fe, argv[first], a.max_pixels, da);
 	if (r == 0)
 		r = compare_one(fe, argv[first + 1], a.max_pixels, db);
@@ -363,7 +381,6 @@ cmd_match_exec(int argc, char **argv)
 	struct image		*img;
 	struct face		*faces;
 	struct match_face	*all = NULL;
-	char			*cause = NULL;
 	double			 d;
 	int			 first, i, j, k, n, nall = 0, status = 0;
 	int			 npairs = 0, ngroups = 0, members;
@@ -375,17 +392,11 @@ cmd_match_exec(int argc, char **argv)
 		    "FILE...\n");
 		return 2;
 	}
-	if ((fe = face_engine_new(a.models, &a.opts, &cause)) == NULL) {
-		fprintf(stderr, "gatehouse-agent: %s\n", cause);
-		free(cause);
+	if ((fe = analyze_engine(&a)) == NULL)
 		return 1;
-	}
 	for (i = first; i < argc; i++) {
-		if (image_load(argv[i], a.max_pixels, &img, &cause) != 0 ||
-		    face_engine_analyze(fe, img, &faces, &n, &cause) != 0) {
-			fprintf(stderr, "gatehouse-agent: %s\n", cause);
-			free(cause);
-			cause = NULL;
+		if (analyze_file(fe, argv[i], a.max_pixels, &img, &faces,
+		    &n) != 0) {
 			status = 1;
 			continue;
 		}
