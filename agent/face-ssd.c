@@ -66,9 +66,8 @@ struct ssd_detector {
 	float		*anchors;		/* [ymin, xmin, ymax, xmax] */
 
 	/* Working tensors, reused: they only grow, so pointers settle. */
+	struct nn_scratch *scratch;		/* shared: a and b, not owned */
 	struct nn_tensor input;
-	struct nn_tensor a;
-	struct nn_tensor tmp;
 	struct nn_tensor map[SSD_MAPS];
 	struct nn_tensor enc;
 	struct nn_tensor logit;
@@ -175,12 +174,13 @@ ssd_predictor(struct weights *w, int j, const char *kind, int cout)
 
 /* Builds every operator once; NULL if a tensor is missing or misshapen. */
 struct ssd_detector *
-ssd_detector_new(struct weights *w)
+ssd_detector_new(struct weights *w, struct nn_scratch *scratch)
 {
 	struct ssd_detector	*det = xcalloc(1, sizeof *det);
 	const float		*anchors;
 	int			 i, cin = 32, ok;
 
+	det->scratch = scratch;
 	det->conv0 = ssd_pointwise(w, "MobilenetV1/Conv2d_", 0, 3, 3, cin, 2);
 	ok = det->conv0 != NULL;
 	for (i = 0; i < SSD_BLOCKS; i++) {
@@ -241,8 +241,6 @@ ssd_detector_free(struct ssd_detector *det)
 		nn_tensor_release(&det->map[i]);
 	}
 	nn_tensor_release(&det->input);
-	nn_tensor_release(&det->a);
-	nn_tensor_release(&det->tmp);
 	nn_tensor_release(&det->enc);
 	nn_tensor_release(&det->logit);
 	free(det->anchors);
@@ -305,23 +303,23 @@ ssd_detector_forward(struct ssd_detector *det, const struct nn_tensor *in,
 
 	if (in->h != SSD_INPUT_SIZE || in->w != SSD_INPUT_SIZE || in->c != 3)
 		return -1;
-	if (nn_run(det->conv0, in, &det->a, tp) != 0)
+	if (nn_run(det->conv0, in, &det->scratch->a, tp) != 0)
 		return -1;
-	cur = &det->a;
+	cur = &det->scratch->a;
 	for (i = 0; i < SSD_BLOCKS; i++) {
 		if (i == SSD_F0_BLOCK)
 			dst = &det->map[0];
 		else if (i == SSD_BLOCKS - 1)
 			dst = &det->map[1];
 		else
-			dst = &det->a;
-		if (nn_run(det->dw[i], cur, &det->tmp, tp) != 0 ||
-		    nn_run(det->pw[i], &det->tmp, dst, tp) != 0)
+			dst = &det->scratch->a;
+		if (nn_run(det->dw[i], cur, &det->scratch->b, tp) != 0 ||
+		    nn_run(det->pw[i], &det->scratch->b, dst, tp) != 0)
 			return -1;
 		cur = dst;
 	}
 	for (i = 0; i < SSD_EXTRAS; i++) {
-		dst = i % 2 == 0 ? &det->tmp : &det->map[2 + i / 2];
+		dst = i % 2 == 0 ? &det->scratch->b : &det->map[2 + i / 2];
 		if (nn_run(det->extra[i], cur, dst, tp) != 0)
 			return -1;
 		cur = dst;

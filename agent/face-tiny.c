@@ -34,9 +34,8 @@ struct tiny_detector {
 	struct nn_op	*leaky[TINY_LAYERS];
 	struct nn_op	*pool[TINY_LAYERS];	/* 2x2 / 2; 2x2 / 1 after conv5 */
 	struct nn_op	*conv8;
+	struct nn_scratch *scratch;		/* shared, not owned */
 	struct nn_tensor input;
-	struct nn_tensor a;
-	struct nn_tensor b;
 	struct nn_tensor out;
 };
 
@@ -52,11 +51,12 @@ tiny_get(struct weights *w, int layer, const char *name, int ndim, int d0,
 }
 
 struct tiny_detector *
-tiny_detector_new(struct weights *w)
+tiny_detector_new(struct weights *w, struct nn_scratch *scratch)
 {
 	struct tiny_detector	*td = xcalloc(1, sizeof *td);
 	int			 i, cin, cout, ok = 1;
 
+	td->scratch = scratch;
 	td->conv0 = nn_conv_new(tiny_get(w, 0, "filters", 4, 3, 3, 3, 16),
 	    tiny_get(w, 0, "bias", 1, 16, 0, 0, 0), 3, 3, 16, 1, NN_PAD_VALID,
 	    -INFINITY, INFINITY);
@@ -111,8 +111,6 @@ tiny_detector_free(struct tiny_detector *td)
 	}
 	nn_op_free(td->conv8);
 	nn_tensor_release(&td->input);
-	nn_tensor_release(&td->a);
-	nn_tensor_release(&td->b);
 	nn_tensor_release(&td->out);
 	free(td);
 }
@@ -126,7 +124,7 @@ int
 tiny_detector_forward(struct tiny_detector *td, const struct nn_tensor *in,
     struct nn_tensor *out, pthreadpool_t tp)
 {
-	struct nn_tensor	*x = &td->a, *y = &td->b, *t;
+	struct nn_tensor	*x = &td->scratch->a, *y = &td->scratch->b, *t;
 	int			 i;
 
 	/* y = leaky(pool(conv0(in))) */

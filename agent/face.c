@@ -18,6 +18,7 @@ struct face_engine {
 	struct ssd_detector	*ssd;
 	struct landmark_net	*landmark;
 	struct recog_net	*recog;
+	struct nn_scratch	 scratch;
 };
 
 void
@@ -33,15 +34,15 @@ face_engine_default_opts(struct face_engine_opts *o)
 
 /* Loads MODEL from DIR and builds its net with BUILD; weights are freed. */
 static void *
-face_engine_load(const char *dir, const char *model,
-    void *(*build)(struct weights *, int), int arg, char **cause)
+face_engine_load(struct face_engine *fe, const char *dir, const char *model,
+    void *(*build)(struct face_engine *, struct weights *), char **cause)
 {
 	struct weights	*w;
 	void		*net;
 
 	if (weights_load(dir, model, &w, cause) != 0)
 		return NULL;
-	net = build(w, arg);
+	net = build(fe, w);
 	if (net == NULL)
 		xasprintf(cause, "%s", w->error != NULL ? w->error :
 		    "cannot build the network (XNNPACK refused an operator)");
@@ -50,29 +51,27 @@ face_engine_load(const char *dir, const char *model,
 }
 
 static void *
-face_build_tiny(struct weights *w, int arg)
+face_build_tiny(struct face_engine *fe, struct weights *w)
 {
-	(void)arg;
-	return tiny_detector_new(w);
+	return tiny_detector_new(w, &fe->scratch);
 }
 
 static void *
-face_build_ssd(struct weights *w, int arg)
+face_build_ssd(struct face_engine *fe, struct weights *w)
 {
-	(void)arg;
-	return ssd_detector_new(w);
+	return ssd_detector_new(w, &fe->scratch);
 }
 
 static void *
-face_build_landmark(struct weights *w, int tiny)
+face_build_landmark(struct face_engine *fe, struct weights *w)
 {
-	return landmark_net_new(w, tiny);
+	return landmark_net_new(w, fe->opts.tiny_landmarks);
 }
 
 static void *
-face_build_recog(struct weights *w, int arg)
+face_build_recog(struct face_engine *fe, struct weights *w)
 {
-	(void)arg;
+	(void)fe;
 	return recog_net_new(w);
 }
 
@@ -101,20 +100,20 @@ face_engine_new(const char *models, const struct face_engine_opts *opts,
 		goto fail;
 	}
 	if (opts->detector == FACE_DETECTOR_TINY)
-		fe->tiny = face_engine_load(models, "tiny_face_detector_model",
-		    face_build_tiny, 0, cause);
+		fe->tiny = face_engine_load(fe, models,
+		    "tiny_face_detector_model", face_build_tiny, cause);
 	else
-		fe->ssd = face_engine_load(models, "ssd_mobilenetv1_model",
-		    face_build_ssd, 0, cause);
+		fe->ssd = face_engine_load(fe, models, "ssd_mobilenetv1_model",
+		    face_build_ssd, cause);
 	if (fe->tiny == NULL && fe->ssd == NULL)
 		goto fail;
-	fe->landmark = face_engine_load(models, opts->tiny_landmarks ?
+	fe->landmark = face_engine_load(fe, models, opts->tiny_landmarks ?
 	    "face_landmark_68_tiny_model" : "face_landmark_68_model",
-	    face_build_landmark, opts->tiny_landmarks, cause);
+	    face_build_landmark, cause);
 	if (fe->landmark == NULL)
 		goto fail;
-	fe->recog = face_engine_load(models, "face_recognition_model",
-	    face_build_recog, 0, cause);
+	fe->recog = face_engine_load(fe, models, "face_recognition_model",
+	    face_build_recog, cause);
 	if (fe->recog == NULL)
 		goto fail;
 	return fe;
@@ -132,6 +131,7 @@ face_engine_free(struct face_engine *fe)
 	ssd_detector_free(fe->ssd);
 	landmark_net_free(fe->landmark);
 	recog_net_free(fe->recog);
+	nn_scratch_release(&fe->scratch);
 	if (fe->pool != NULL)
 		pthreadpool_destroy(fe->pool);
 	free(fe);

@@ -43,7 +43,8 @@ enum face_detector {
 /* face-tiny.c */
 #define TINY_GRID_CHANNELS	25
 struct tiny_detector;
-struct tiny_detector *tiny_detector_new(struct weights *);
+/* SCRATCH is shared with the engine's other nets and must outlive it. */
+struct tiny_detector *tiny_detector_new(struct weights *, struct nn_scratch *);
 void		 tiny_detector_free(struct tiny_detector *);
 /* Raw output (g x g x 25) for an already normalised input tensor. */
 int		 tiny_detector_forward(struct tiny_detector *,
@@ -58,7 +59,7 @@ int		 tiny_detector_detect(struct tiny_detector *,
 #define SSD_INPUT_SIZE		512
 #define SSD_ANCHORS		5118
 struct ssd_detector;
-struct ssd_detector *ssd_detector_new(struct weights *);
+struct ssd_detector *ssd_detector_new(struct weights *, struct nn_scratch *);
 void		 ssd_detector_free(struct ssd_detector *);
 /*
  * Raw output for an already normalised 512 x 512 input: BOXES gets the

@@ -66,6 +66,13 @@ nn_tensor_release(struct nn_tensor *t)
 	memset(t, 0, sizeof *t);
 }
 
+void
+nn_scratch_release(struct nn_scratch *s)
+{
+	nn_tensor_release(&s->a);
+	nn_tensor_release(&s->b);
+}
+
 size_t
 nn_tensor_size(const struct nn_tensor *t)
 {

@@ -24,6 +24,15 @@ enum nn_pad {
 	NN_PAD_SAME,
 };
 
+/*
+ * The two large activation buffers of a detector, shared by all the nets
+ * of an engine: nets run one at a time, so one pair serves them all.
+ */
+struct nn_scratch {
+	struct nn_tensor	a;
+	struct nn_tensor	b;
+};
+
 struct nn_op;
 
 /* Initialises XNNPACK once per process. */
@@ -34,6 +43,7 @@ void		 nn_tensor_reserve(struct nn_tensor *, int h, int w, int c);
 void		 nn_tensor_release(struct nn_tensor *);
 /* Number of values in T. */
 size_t		 nn_tensor_size(const struct nn_tensor *);
+void		 nn_scratch_release(struct nn_scratch *);
 
 /*
  * Layer constructors return NULL if a weight pointer is NULL (a missing

@@ -72,6 +72,7 @@ struct ctx {
 	struct recog_net	*recog;
 	struct face_engine	*fe;
 	struct face_box		 face;
+	struct nn_scratch	 scratch;
 	struct nn_tensor	 in112;
 	struct nn_tensor	 in150;
 	struct prep_rect	 r112;
@@ -196,10 +197,10 @@ main(int argc, char **argv)
 	c.pool = threads > 1 ? pthreadpool_create((size_t)threads) : NULL;
 
 	w = load(argv[1], "tiny_face_detector_model");
-	c.tiny = tiny_detector_new(w);
+	c.tiny = tiny_detector_new(w, &c.scratch);
 	weights_free(w);
 	w = load(argv[1], "ssd_mobilenetv1_model");
-	c.ssd = ssd_detector_new(w);
+	c.ssd = ssd_detector_new(w, &c.scratch);
 	weights_free(w);
 	w = load(argv[1], "face_landmark_68_model");
 	c.lm = landmark_net_new(w, 0);
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 	recog_net_free(c.recog);
 	nn_tensor_release(&c.in112);
 	nn_tensor_release(&c.in150);
+	nn_scratch_release(&c.scratch);
 	if (c.pool != NULL)
 		pthreadpool_destroy(c.pool);
 	image_free(img);

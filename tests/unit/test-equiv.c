@@ -361,6 +361,7 @@ run_net(const cJSON *e)
 	struct image		*img;
 	struct weights		*w = NULL;
 	struct nn_tensor	 in = { 0 }, out = { 0 };
+	struct nn_scratch	 scratch = { { 0 }, { 0 } };
 	struct prep_rect	 whole;
 	const struct prep_norm	*norm = &prep_norm_face;
 	float			*buf = NULL, *scores = NULL;
@@ -382,7 +383,7 @@ run_net(const cJSON *e)
 		struct tiny_detector *td;
 
 		if ((w = net_weights("tiny_face_detector_model")) == NULL ||
-		    (td = tiny_detector_new(w)) == NULL)
+		    (td = tiny_detector_new(w, &scratch)) == NULL)
 			goto out;
 		if (tiny_detector_forward(td, &in, &out, NULL) == 0)
 			err = max_diff(out.data, get(e, "output"),
@@ -392,7 +393,7 @@ run_net(const cJSON *e)
 		struct ssd_detector *sd;
 
 		if ((w = net_weights("ssd_mobilenetv1_model")) == NULL ||
-		    (sd = ssd_detector_new(w)) == NULL)
+		    (sd = ssd_detector_new(w, &scratch)) == NULL)
 			goto out;
 		buf = xcalloc(SSD_ANCHORS * 4, sizeof *buf);
 		scores = xcalloc(SSD_ANCHORS, sizeof *scores);
@@ -431,6 +432,7 @@ out:
 	free(scores);
 	nn_tensor_release(&in);
 	nn_tensor_release(&out);
+	nn_scratch_release(&scratch);
 	weights_free(w);
 	image_free(img);
 	return err;

@@ -10,6 +10,8 @@
 
 #include "face.h"
 #include "test.h"
+
+static struct nn_scratch scratch;
 #include "xmalloc.h"
 
 #define SSD_MODEL	"ssd_mobilenetv1_model"
@@ -48,7 +50,7 @@ new_ssd(void)
 	}
 	if ((w = load_ssd()) == NULL)
 		return NULL;
-	det = ssd_detector_new(w);
+	det = ssd_detector_new(w, &scratch);
 	CHECK(det != NULL);
 	CHECK(w->error == NULL);
 	weights_free(w);
@@ -109,7 +111,7 @@ TEST(test_missing_tiny)
 		free(cause);
 		return;
 	}
-	CHECK(ssd_detector_new(w) == NULL);
+	CHECK(ssd_detector_new(w, &scratch) == NULL);
 	CHECK(w->error != NULL);
 	CHECK(w->error != NULL && strstr(w->error,
 	    "MobilenetV1/Conv2d_0_pointwise/weights") != NULL);
@@ -162,7 +164,7 @@ TEST(test_missing_late)
 			free(cause);
 			continue;
 		}
-		CHECK(ssd_detector_new(w) == NULL);
+		CHECK(ssd_detector_new(w, &scratch) == NULL);
 		CHECK(w->error != NULL && strstr(w->error, names[i]) != NULL);
 		weights_free(w);
 	}
@@ -252,7 +254,6 @@ TEST(test_detect_sample)
 	ssd_detector_free(det);
 }
 
-/* Member NAME of object O, or NULL. */
 int
 main(void)
 {
@@ -260,5 +261,6 @@ main(void)
 	RUN(test_missing_tiny);
 	RUN(test_missing_late);
 	RUN(test_detect_sample);
+	nn_scratch_release(&scratch);
 	return test_main_end("test-ssd");
 }
