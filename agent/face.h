@@ -1,8 +1,7 @@
 /*
  * The face engine: the networks of face-api 1.7.15 on XNNPACK, with its
- * pre- and post-processing reproduced exactly (see doc/gatehouse-agent.8
- * and the vision model notes), and the pipeline detect -> landmarks ->
- * dlib-style crop -> 128-D descriptor.
+ * pre- and post-processing reproduced exactly, quirks included, and the
+ * pipeline detect -> landmarks -> dlib-style crop -> 128-D descriptor.
  */
 #ifndef FACE_H
 #define FACE_H
