@@ -158,6 +158,11 @@ bench: deps models
 	@$(MAKE) --no-print-directory all $(BENCH_BINS) $(TOOL_BINS)
 	@tests/bench/run.sh $(MODELS) $(B)
 
+# Regenerates tests/fixtures/reference.json with face-api itself, on the
+# pixels ppm-from decodes (about ten minutes: SSD on tfjs's JS backend).
+fixtures: models $(B)/tests/tools/ppm-from
+	@PPM_FROM=$(B)/tests/tools/ppm-from tests/reference/gen.sh $(MODELS)
+
 clean:
 	rm -rf build $(AGENT)
 
