@@ -69,16 +69,25 @@ UNIT_BINS	 = $(UNIT_TESTS:%=$(B)/tests/unit/test-%)
 TOOL_BINS	 = $(TOOLS:%=$(B)/tests/tools/%)
 LIB_OBJS	 = $(AGENT_LIB_OBJS) $(SHARED_OBJS)
 
-.PHONY: all deps models demo check unit check-san check-fuzz bench fuzz \
-	fixtures install clean tests tools
+.PHONY: all deps models demo check unit check-clang check-san check-fuzz \
+	bench fuzz fixtures install clean tests tools
 .DELETE_ON_ERROR:
-.SECONDARY:
+# Objects built through chained rules are kept, not deleted as intermediate.
+.PRECIOUS: $(B)/%.o
 
 all: $(if $(AGENT_MAIN_SRCS),$(AGENT))
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# What embeds an install path is rebuilt when PREFIX changes.
+$(B)/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(B)/agent/cmd-analyze.o: $(B)/paths
+.PHONY: FORCE
+FORCE:
 
 $(AGENT): $(AGENT_MAIN_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -125,8 +134,14 @@ unit: all $(UNIT_BINS) $(TOOL_BINS)
 check: deps models
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory check-clang
 	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory check-fuzz
+
+# Everything builds warning-free with clang too.
+check-clang:
+	@$(MAKE) --no-print-directory -s B=build/clang CC=clang all tests \
+	    $(BENCHES:%=build/clang/tests/bench/bench-%)
 
 # The same tests built with ASan and UBSan.
 check-san:
