@@ -359,18 +359,46 @@ struct match_face {
 	const char	*file;
 	int		 index;		/* 1-based, in the file's order */
 	struct face	 face;
-	int		 group;
+	int		 group;		/* the group's first face */
 };
 
-/* Root of face I's group, with path halving. */
+/* A pair of faces from different files closer than the threshold. */
+struct match_pair {
+	int	a;
+	int	b;
+	double	distance;
+};
+
 static int
-match_root(struct match_face *f, int i)
+match_pair_cmp(const void *va, const void *vb)
 {
-	while (f[i].group != i) {
-		f[i].group = f[f[i].group].group;
-		i = f[i].group;
+	const struct match_pair	*a = va, *b = vb;
+
+	return a->distance < b->distance ? -1 : a->distance > b->distance;
+}
+
+/*
+ * Whether the groups of faces A and B may be one person: no two of their
+ * faces come from the same photo and every pair of them matches (complete
+ * linkage, so that a chain of look-alikes never joins two people).
+ */
+static int
+match_compatible(const struct match_face *f, int n, const double *d, int a,
+    int b)
+{
+	int	i, j;
+
+	for (i = 0; i < n; i++) {
+		if (f[i].group != f[a].group)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (f[j].group != f[b].group)
+				continue;
+			if (f[i].file == f[j].file || d[i * n + j] < 0)
+				return 0;
+		}
 	}
-	return i;
+	return 1;
 }
 
 int
@@ -381,9 +409,10 @@ cmd_match_exec(int argc, char **argv)
 	struct image		*img;
 	struct face		*faces;
 	struct match_face	*all = NULL;
-	double			 d;
+	struct match_pair	*pairs;
+	double			*d;
 	int			 first, i, j, k, n, nall = 0, status = 0;
-	int			 npairs = 0, ngroups = 0, members;
+	int			 npairs = 0, ngroups = 0, members, from, to;
 
 	if ((first = analyze_parse(argc, argv, &a)) < 0)
 		return 2;
@@ -414,42 +443,62 @@ cmd_match_exec(int argc, char **argv)
 	}
 	face_engine_free(fe);
 
-	/* Faces of different photos closer than the threshold match. */
-	printf("\nmatches (distance < %.2f):\n", a.threshold);
+	/* Distances of faces from different photos; -1 where no match. */
+	d = xcalloc((size_t)nall * nall, sizeof *d);
+	pairs = xcalloc((size_t)nall * nall / 2 + 1, sizeof *pairs);
 	for (i = 0; i < nall; i++) {
 		for (j = i + 1; j < nall; j++) {
-			if (all[i].file == all[j].file)
+			d[i * nall + j] = d[j * nall + i] = face_distance(
+			    all[i].face.descriptor, all[j].face.descriptor);
+			if (all[i].file == all[j].file ||
+			    d[i * nall + j] >= a.threshold) {
+				d[i * nall + j] = d[j * nall + i] = -1;
 				continue;
-			d = face_distance(all[i].face.descriptor,
-			    all[j].face.descriptor);
-			if (d >= a.threshold)
-				continue;
-			printf("  %s #%d ~ %s #%d  %.3f\n", all[i].file,
-			    all[i].index, all[j].file, all[j].index, d);
-			all[match_root(all, j)].group = match_root(all, i);
+			}
+			pairs[npairs].a = i;
+			pairs[npairs].b = j;
+			pairs[npairs].distance = d[i * nall + j];
 			npairs++;
 		}
+	}
+	qsort(pairs, (size_t)npairs, sizeof *pairs, match_pair_cmp);
+
+	printf("\nmatches (distance < %.2f), closest first:\n", a.threshold);
+	for (k = 0; k < npairs; k++) {
+		i = pairs[k].a;
+		j = pairs[k].b;
+		printf("  %s #%d ~ %s #%d  %.3f\n", all[i].file, all[i].index,
+		    all[j].file, all[j].index, pairs[k].distance);
+		if (all[i].group == all[j].group ||
+		    !match_compatible(all, nall, d, i, j))
+			continue;
+		from = all[j].group;
+		to = all[i].group;
+		for (n = 0; n < nall; n++)
+			if (all[n].group == from)
+				all[n].group = to;
 	}
 	if (npairs == 0)
 		printf("  none\n");
 
-	/* Groups of matching faces: the same person, as far as it can tell. */
 	printf("\npeople seen in more than one photo:\n");
 	for (i = 0; i < nall; i++) {
-		if (match_root(all, i) != i)
+		if (all[i].group != i)
 			continue;
 		for (members = 0, j = 0; j < nall; j++)
-			members += match_root(all, j) == i;
+			members += all[j].group == i;
 		if (members < 2)
 			continue;
 		printf("  person %d:", ++ngroups);
 		for (j = 0; j < nall; j++)
-			if (match_root(all, j) == i)
+			if (all[j].group == i)
 				printf(" %s#%d", all[j].file, all[j].index);
 		printf("\n");
 	}
 	if (ngroups == 0)
 		printf("  none\n");
+	free(pairs);
+	free(d);
 	free(all);
 	return status;
 }

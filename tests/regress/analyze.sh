@@ -78,3 +78,11 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -q 'truncated' broken.err || fail "truncated model: $(cat broken.err)"
+
+# match never puts two faces of one photo in the same person.
+"$AGENT" match --models "$MODELS" "$MODELS"/demo/sample*.jpg > match.txt
+grep -q '^people seen in more than one photo:$' match.txt || fail "match output"
+grep '^  person' match.txt | while read -r line; do
+	files=$(echo "$line" | tr ' ' '\n' | grep '#' | sed 's/#.*//')
+	[ "$(echo "$files" | sort | uniq -d)" = "" ] || fail "one photo twice: $line"
+done
