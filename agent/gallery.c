@@ -171,20 +171,6 @@ gallery_reach(const struct gallery_rank *bound, int64_t identity)
 	return bound->second.distance;
 }
 
-/* Euclidean distance in double, the arithmetic of face_distance(). */
-static double
-gallery_distance(const float *a, const float *b)
-{
-	double	d, sum = 0;
-	int	i;
-
-	for (i = 0; i < FACE_DESCRIPTOR; i++) {
-		d = (double)a[i] - b[i];
-		sum += d * d;
-	}
-	return sqrt(sum);
-}
-
 /* Whether this CPU runs the HALF kernel. */
 static int
 gallery_cpu_half(void)
@@ -650,7 +636,7 @@ gallery_search(const struct gallery *g, const float desc[FACE_DESCRIPTOR],
 			identity = g->ids[c->index];
 			if (c->lower > gallery_reach(&bound, identity))
 				continue;
-			d = gallery_distance(desc,
+			d = face_distance(desc,
 			    g->rows + c->index * FACE_DESCRIPTOR);
 			gallery_rank_add(&exact, identity, d, c->index);
 		}

@@ -373,17 +373,11 @@ weights_free(struct weights *w)
 }
 
 const float *
-weights_get(struct weights *w, const char *name, int ndim, ...)
+weights_getv(struct weights *w, const char *name, int ndim, const int *shape)
 {
 	struct weights_entry	*e = NULL;
-	va_list			 ap;
 	size_t			 i;
-	int			 d, shape[WEIGHTS_MAX_DIMS], bad = 0;
-
-	va_start(ap, ndim);
-	for (d = 0; d < ndim && d < WEIGHTS_MAX_DIMS; d++)
-		shape[d] = va_arg(ap, int);
-	va_end(ap);
+	int			 d, bad = 0;
 
 	for (i = 0; i < w->nentries; i++) {
 		if (strcmp(w->entries[i].name, name) == 0) {
@@ -407,4 +401,18 @@ weights_get(struct weights *w, const char *name, int ndim, ...)
 		return NULL;
 	}
 	return e->data;
+}
+
+const float *
+weights_get(struct weights *w, const char *name, int ndim, ...)
+{
+	va_list	ap;
+	int	d, shape[WEIGHTS_MAX_DIMS];
+
+	va_start(ap, ndim);
+	for (d = 0; d < ndim && d < WEIGHTS_MAX_DIMS; d++)
+		shape[d] = va_arg(ap, int);
+	va_end(ap);
+	/* More dimensions than any entry has never match, unread. */
+	return weights_getv(w, name, ndim, shape);
 }

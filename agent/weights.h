@@ -44,5 +44,8 @@ void		 weights_free(struct weights *);
  * returns NULL and records the first such error in w->error.
  */
 const float	*weights_get(struct weights *w, const char *name, int ndim, ...);
+/* As weights_get, with the shape as an array of NDIM values. */
+const float	*weights_getv(struct weights *w, const char *name, int ndim,
+		     const int *shape);
 
 #endif

@@ -13,26 +13,6 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Looks up entry E by name with its own shape; returns its data. */
-static const float *
-fuzz_get(struct weights *w, const struct weights_entry *e)
-{
-	switch (e->ndim) {
-	case 0:
-		return weights_get(w, e->name, 0);
-	case 1:
-		return weights_get(w, e->name, 1, e->shape[0]);
-	case 2:
-		return weights_get(w, e->name, 2, e->shape[0], e->shape[1]);
-	case 3:
-		return weights_get(w, e->name, 3, e->shape[0], e->shape[1],
-		    e->shape[2]);
-	default:
-		return weights_get(w, e->name, 4, e->shape[0], e->shape[1],
-		    e->shape[2], e->shape[3]);
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -66,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e->ndim < 0 || e->ndim > WEIGHTS_MAX_DIMS)
 			abort();
 		/* Duplicate names find the first entry of that name. */
-		if ((v = fuzz_get(w, e)) == NULL && w->error == NULL)
+		v = weights_getv(w, e->name, e->ndim, e->shape);
+		if (v == NULL && w->error == NULL)
 			abort();
 		/* Touch every value so ASan sees the whole buffer. */
 		for (j = 0; v == e->data && j < e->count; j++)

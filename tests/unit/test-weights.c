@@ -133,26 +133,6 @@ load_model(const char *model)
 	return w;
 }
 
-/* Calls weights_get on entry E with its own shape. */
-static const float *
-get_entry(struct weights *w, const struct weights_entry *e)
-{
-	switch (e->ndim) {
-	case 0:
-		return weights_get(w, e->name, 0);
-	case 1:
-		return weights_get(w, e->name, 1, e->shape[0]);
-	case 2:
-		return weights_get(w, e->name, 2, e->shape[0], e->shape[1]);
-	case 3:
-		return weights_get(w, e->name, 3, e->shape[0], e->shape[1],
-		    e->shape[2]);
-	default:
-		return weights_get(w, e->name, 4, e->shape[0], e->shape[1],
-		    e->shape[2], e->shape[3]);
-	}
-}
-
 /* Reads a little-endian IEEE-754 float32. */
 static float
 le_float(const uint8_t *p)
@@ -198,7 +178,7 @@ check_model(const char *model, size_t nentries, size_t nvalues,
 			count *= (size_t)e->shape[d];
 		CHECK_INT(e->count, count);
 		CHECK(e->data != NULL);
-		CHECK(get_entry(w, e) == e->data);
+		CHECK(weights_getv(w, e->name, e->ndim, e->shape) == e->data);
 		values += e->count;
 	}
 	CHECK_INT(values, nvalues);
