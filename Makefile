@@ -51,7 +51,7 @@ else
 AGENT		 = $(B)/gatehouse-agent
 endif
 
-SHARED_SRCS	 = shared/log.c shared/xmalloc.c
+SHARED_SRCS	 = shared/file.c shared/log.c shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c

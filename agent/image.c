@@ -23,6 +23,7 @@
 #include <png.h>
 #include <turbojpeg.h>
 
+#include "file.h"
 #include "image.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -569,76 +570,6 @@ image_decode(const uint8_t *buf, size_t len, size_t max_pixels,
 	return -1;
 }
 
-/*
- * Reads the whole of PATH (at most IMAGE_MAX_FILE bytes) into *BUF. Returns
- * 0, or -1 with *cause (without the path).
- */
-static int
-image_read_file(const char *path, uint8_t **buf, size_t *len, char **cause)
-{
-	struct stat	 sb;
-	uint8_t		*p = NULL;
-	size_t		 size, used = 0;
-	ssize_t		 n;
-	int		 fd, r = -1;
-
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
-		*cause = xstrdup(strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) != 0) {
-		*cause = xstrdup(strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		*cause = xstrdup(strerror(EISDIR));
-		goto out;
-	}
-	if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > IMAGE_MAX_FILE)
-		goto too_large;
-
-	/* st_size is only a hint: the file may grow, or be a pipe. */
-	size = 65536;
-	if (S_ISREG(sb.st_mode) && (size_t)sb.st_size >= size)
-		size = (size_t)sb.st_size + 1;
-	p = xmalloc(size);
-	for (;;) {
-		if (used == size) {
-			if (size > IMAGE_MAX_FILE)
-				goto too_large;
-			size *= 2;
-			if (size > IMAGE_MAX_FILE + 1)
-				size = IMAGE_MAX_FILE + 1;
-			p = xreallocarray(p, size, 1);
-		}
-		n = read(fd, p + used, size - used);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			*cause = xstrdup(strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	if (used > IMAGE_MAX_FILE)
-		goto too_large;
-	*buf = p;
-	*len = used;
-	p = NULL;
-	r = 0;
-	goto out;
-
-too_large:
-	xasprintf(cause, "file too large (limit %lu MiB)",
-	    IMAGE_MAX_FILE / (1024 * 1024));
-out:
-	free(p);
-	close(fd);
-	return r;
-}
-
 /* Reads and decodes PATH; the cause starts with the path. */
 int
 image_load(const char *path, size_t max_pixels, struct image **out,
@@ -650,7 +581,7 @@ image_load(const char *path, size_t max_pixels, struct image **out,
 	int	 r;
 
 	*out = NULL;
-	if (image_read_file(path, &buf, &len, &why) != 0) {
+	if (file_read(path, IMAGE_MAX_FILE, &buf, &len, &why) != 0) {
 		xasprintf(cause, "%s: %s", path, why);
 		free(why);
 		return -1;

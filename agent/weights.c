@@ -8,6 +8,7 @@
 
 #include <cJSON.h>
 
+#include "file.h"
 #include "weights.h"
 #include "xmalloc.h"
 
@@ -258,41 +259,18 @@ out:
 	return r;
 }
 
-/* Reads the whole of PATH into *BUF, at most WEIGHTS_MAX_FILE bytes. */
+/* Reads PATH into *BUF with a NUL after it; the cause names the path. */
 static int
 weights_read_file(const char *path, uint8_t **buf, size_t *len, char **cause)
 {
-	FILE	*f;
-	long	 size;
-	int	 r = -1;
+	char	*why;
 
-	*buf = NULL;
-	if ((f = fopen(path, "rb")) == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+	if (file_read(path, WEIGHTS_MAX_FILE, buf, len, &why) != 0) {
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
 		return -1;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		xasprintf(cause, "%s: cannot size: %s", path, strerror(errno));
-		goto out;
-	}
-	if ((unsigned long)size > WEIGHTS_MAX_FILE) {
-		xasprintf(cause, "%s: too large (%ld bytes)", path, size);
-		goto out;
-	}
-	*buf = xmalloc((size_t)size + 1);
-	if (fread(*buf, 1, (size_t)size, f) != (size_t)size) {
-		xasprintf(cause, "%s: read error", path);
-		free(*buf);
-		*buf = NULL;
-		goto out;
-	}
-	(*buf)[size] = '\0';
-	*len = (size_t)size;
-	r = 0;
-out:
-	fclose(f);
-	return r;
+	return 0;
 }
 
 int
