@@ -265,44 +265,35 @@ nn_out_size(const struct nn_op *op, int h, int w, int *oh, int *ow)
 }
 
 int
-nn_run(struct nn_op *op, const struct nn_tensor *in, struct nn_tensor *out,
+nn_run_raw(struct nn_op *op, const float *in, int h, int w, float *out,
     pthreadpool_t tp)
 {
 	enum xnn_status	 s;
-	size_t		 h = (size_t)in->h, w = (size_t)in->w;
-	int		 oh, ow;
 
-	nn_out_size(op, in->h, in->w, &oh, &ow);
-	if (oh <= 0 || ow <= 0 || in->c != op->cin)
-		return -1;
-	nn_tensor_reserve(out, oh, ow, op->cout);
 	switch (op->kind) {
 	case NN_CONV:
-		s = xnn_setup_convolution2d_nhwc_f32(op->xop, 1, h, w,
-		    in->data, out->data, tp);
+		s = xnn_setup_convolution2d_nhwc_f32(op->xop, 1, (size_t)h,
+		    (size_t)w, in, out, tp);
 		break;
 	case NN_MAXPOOL:
-		s = xnn_setup_max_pooling2d_nhwc_f32(op->xop, 1, h, w,
-		    in->data, out->data, tp);
+		s = xnn_setup_max_pooling2d_nhwc_f32(op->xop, 1, (size_t)h,
+		    (size_t)w, in, out, tp);
 		break;
 	case NN_AVGPOOL:
-		s = xnn_setup_average_pooling2d_nhwc_f32(op->xop, 1, h, w,
-		    in->data, out->data, tp);
+		s = xnn_setup_average_pooling2d_nhwc_f32(op->xop, 1, (size_t)h,
+		    (size_t)w, in, out, tp);
 		break;
 	case NN_MEAN:
 		s = xnn_setup_global_average_pooling_nwc_f32(op->xop, 1,
-		    h * w, in->data, out->data, tp);
+		    (size_t)h * (size_t)w, in, out, tp);
 		break;
 	case NN_FC:
 		/* The input is flattened: all of it feeds one row. */
-		if (nn_tensor_size(in) != (size_t)op->cin)
-			return -1;
-		s = xnn_setup_fully_connected_nc_f32(op->xop, 1, in->data,
-		    out->data, tp);
+		s = xnn_setup_fully_connected_nc_f32(op->xop, 1, in, out, tp);
 		break;
 	case NN_LEAKY:
-		s = xnn_setup_leaky_relu_nc_f32(op->xop, h * w, in->data,
-		    out->data, tp);
+		s = xnn_setup_leaky_relu_nc_f32(op->xop, (size_t)h * (size_t)w,
+		    in, out, tp);
 		break;
 	default:
 		return -1;
@@ -310,6 +301,22 @@ nn_run(struct nn_op *op, const struct nn_tensor *in, struct nn_tensor *out,
 	if (s != xnn_status_success)
 		return -1;
 	return xnn_run_operator(op->xop, tp) == xnn_status_success ? 0 : -1;
+}
+
+int
+nn_run(struct nn_op *op, const struct nn_tensor *in, struct nn_tensor *out,
+    pthreadpool_t tp)
+{
+	int	oh, ow;
+
+	nn_out_size(op, in->h, in->w, &oh, &ow);
+	if (oh <= 0 || ow <= 0)
+		return -1;
+	if (op->kind == NN_FC ? nn_tensor_size(in) != (size_t)op->cin :
+	    in->c != op->cin)
+		return -1;
+	nn_tensor_reserve(out, oh, ow, op->cout);
+	return nn_run_raw(op, in->data, in->h, in->w, out->data, tp);
 }
 
 int

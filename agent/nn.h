@@ -72,6 +72,12 @@ void		 nn_out_size(const struct nn_op *, int h, int w, int *oh,
 /* Runs OP on IN into OUT, which is reserved to the output shape. */
 int		 nn_run(struct nn_op *, const struct nn_tensor *in,
 		     struct nn_tensor *out, pthreadpool_t);
+/*
+ * Runs OP on the H x W map at IN (channels as the operator has them) into
+ * OUT, which must hold the output: for running on a band of rows.
+ */
+int		 nn_run_raw(struct nn_op *, const float *in, int h, int w,
+		     float *out, pthreadpool_t);
 /* OUT = clamp(A + B) with an add operator; A and B have the same shape. */
 int		 nn_add(struct nn_op *, const struct nn_tensor *a,
 		     const struct nn_tensor *b, struct nn_tensor *out,
