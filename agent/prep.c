@@ -58,17 +58,44 @@ prep_norm(float v, const struct prep_norm *norm, int ch)
 	return (float)((double)v + norm->offset);
 }
 
+/*
+ * The horizontal half of the resize for source row ROW of the rectangle
+ * (-1: a padding row): DST gets top = tl + (tr - tl) * fx for every output
+ * column and channel, exactly as the whole formula computes it.
+ */
+static void
+prep_row(const struct image *img, const struct prep_rect *r, int row,
+    const struct prep_axis *ax, int size, double *dst)
+{
+	const uint8_t	*src;
+	double		 tl, tr;
+	int		 j, ch, xl, xh;
+
+	if (row < 0) {
+		for (j = 0; j < 3 * size; j++)
+			dst[j] = 0;
+		return;
+	}
+	src = img->rgb + ((size_t)(r->y + row) * img->w + r->x) * 3;
+	for (j = 0; j < size; j++) {
+		xl = ax[j].lo * 3;
+		xh = ax[j].hi * 3;
+		for (ch = 0; ch < 3; ch++) {
+			tl = xl >= 0 ? src[xl + ch] : 0;
+			tr = xh >= 0 ? src[xh + ch] : 0;
+			*dst++ = tl + (tr - tl) * ax[j].frac;
+		}
+	}
+}
+
 void
 prep_input(const struct image *img, const struct prep_rect *r, int size,
     int center, const struct prep_norm *norm, float *out)
 {
 	struct prep_axis	*ax, *ay;
-	const uint8_t		*top, *bot;
-	size_t			 stride = (size_t)img->w * 3;
-	int			 s, diff, px = 0, py = 0, i, j, ch;
-	int			 xl, xh;
-	double			 tl, tr, bl, br, t, b, fx, fy;
-	float			*o = out;
+	double			*rows[2], *top, *bot, fy;
+	int			 cached[2] = { -2, -2 }, s, diff, px = 0, py = 0;
+	int			 i, j, k, need;
 
 	s = r->w > r->h ? r->w : r->h;
 	diff = s - (r->w < r->h ? r->w : r->h);
@@ -84,31 +111,42 @@ prep_input(const struct image *img, const struct prep_rect *r, int size,
 
 	ax = xreallocarray(NULL, (size_t)size, sizeof *ax);
 	ay = xreallocarray(NULL, (size_t)size, sizeof *ay);
+	rows[0] = xreallocarray(NULL, (size_t)size * 3, sizeof *rows[0]);
+	rows[1] = xreallocarray(NULL, (size_t)size * 3, sizeof *rows[1]);
 	prep_axis(s, size, px, r->w, ax);
 	prep_axis(s, size, py, r->h, ay);
 	for (i = 0; i < size; i++) {
-		top = ay[i].lo < 0 ? NULL : img->rgb + (size_t)(r->y +
-		    ay[i].lo) * stride + (size_t)r->x * 3;
-		bot = ay[i].hi < 0 ? NULL : img->rgb + (size_t)(r->y +
-		    ay[i].hi) * stride + (size_t)r->x * 3;
-		fy = ay[i].frac;
-		for (j = 0; j < size; j++) {
-			xl = ax[j].lo * 3;
-			xh = ax[j].hi * 3;
-			fx = ax[j].frac;
-			for (ch = 0; ch < 3; ch++) {
-				tl = top != NULL && xl >= 0 ? top[xl + ch] : 0;
-				tr = top != NULL && xh >= 0 ? top[xh + ch] : 0;
-				bl = bot != NULL && xl >= 0 ? bot[xl + ch] : 0;
-				br = bot != NULL && xh >= 0 ? bot[xh + ch] : 0;
-				/* With no resize, frac is 0: the pixel itself. */
-				t = tl + (tr - tl) * fx;
-				b = bl + (br - bl) * fx;
-				*o++ = prep_norm((float)(t + (b - t) * fy),
-				    norm, ch);
-			}
+		/*
+		 * Consecutive output rows share source rows: keep the last
+		 * two horizontal passes and compute only a missing one, into
+		 * the buffer the other needed row does not hold.
+		 */
+		top = bot = NULL;
+		for (k = 0; k < 2; k++) {
+			if (cached[k] == ay[i].lo)
+				top = rows[k];
+			if (cached[k] == ay[i].hi)
+				bot = rows[k];
 		}
+		for (k = 0; k < 2 && (top == NULL || bot == NULL); k++) {
+			if (rows[k] == top || rows[k] == bot)
+				continue;
+			need = top == NULL ? ay[i].lo : ay[i].hi;
+			prep_row(img, r, need, ax, size, rows[k]);
+			cached[k] = need;
+			if (top == NULL && need == ay[i].lo)
+				top = rows[k];
+			if (bot == NULL && need == ay[i].hi)
+				bot = rows[k];
+		}
+		/* With no resize, frac is 0: the pixel itself. */
+		fy = ay[i].frac;
+		for (j = 0; j < 3 * size; j++)
+			*out++ = prep_norm((float)(top[j] + (bot[j] - top[j]) *
+			    fy), norm, j % 3);
 	}
+	free(rows[0]);
+	free(rows[1]);
 	free(ax);
 	free(ay);
 }
