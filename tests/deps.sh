@@ -3,7 +3,7 @@
 # Gatehouse need; skips what is installed. Uses sudo when not root.
 set -eu
 
-pkgs="make gcc clang pkg-config libclang-rt-14-dev ca-certificates
+pkgs="make gcc clang pkg-config libclang-rt-14-dev ca-certificates python3
 libturbojpeg0-dev libpng-dev libcjson-dev libssl-dev libxnnpack-dev libpthreadpool-dev
 libcpuinfo-dev"
 
