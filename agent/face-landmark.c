@@ -223,7 +223,7 @@ landmark_net_run(struct landmark_net *ln, const struct image *img,
 
 	if (prep_crop_box(img->w, img->h, box->x, box->y, box->w, box->h,
 	    &r) != 0)
-		return -1;
+		return 1;
 	nn_tensor_reserve(&ln->input, LANDMARK_SIZE, LANDMARK_SIZE, 3);
 	prep_input(img, &r, LANDMARK_SIZE, 1, &prep_norm_face, ln->input.data);
 	if (landmark_net_forward(ln, &ln->input, r.w, r.h, rel, tp) != 0)

@@ -168,11 +168,12 @@ face_engine_analyze(struct face_engine *fe, const struct image *img,
 		 */
 		r = landmark_net_run(fe->landmark, img, &boxes[i],
 		    f[n].landmarks, &cw, &ch, fe->pool);
-		if (r != 0)
+		if (r == 1)
 			continue;
-		if (recog_net_run(fe->recog, img, f[n].landmarks, cw, ch,
-		    f[n].descriptor, fe->pool) != 0) {
-			xasprintf(cause, "face descriptor failed");
+		if (r != 0 || recog_net_run(fe->recog, img, f[n].landmarks,
+		    cw, ch, f[n].descriptor, fe->pool) != 0) {
+			xasprintf(cause, "face %s failed", r != 0 ?
+			    "landmarks" : "descriptor");
 			free(boxes);
 			free(f);
 			return -1;

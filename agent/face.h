@@ -86,7 +86,8 @@ int		 landmark_net_forward(struct landmark_net *,
 		     float rel[2 * FACE_LANDMARKS], pthreadpool_t);
 /*
  * Landmarks of the face in BOX, in image pixels, and the size of the crop
- * they came from. Returns -1 if the crop is empty.
+ * they came from. Returns 0, 1 if the crop is empty (no face to measure),
+ * or -1 if the net failed.
  */
 int		 landmark_net_run(struct landmark_net *, const struct image *,
 		     const struct face_box *box, double pts[FACE_LANDMARKS][2],
