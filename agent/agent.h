@@ -10,4 +10,7 @@ int	cmd_analyze_exec(int argc, char **argv);
 int	cmd_compare_exec(int argc, char **argv);
 int	cmd_match_exec(int argc, char **argv);
 
+/* cmd-store.c */
+int	cmd_verify_log_exec(int argc, char **argv);
+
 #endif

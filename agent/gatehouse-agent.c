@@ -18,6 +18,7 @@ static const struct {
 	{ "compare", cmd_compare_exec, "compare [--threshold T] FILE_A "
 	    "FILE_B" },
 	{ "match", cmd_match_exec, "match [--threshold T] FILE..." },
+	{ "verify-log", cmd_verify_log_exec, "verify-log [-d DATA_DIR]" },
 };
 
 static void

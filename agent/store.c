@@ -1,0 +1,1550 @@
+/*
+ * The store: SQLite schema and migrations, people, templates, photos,
+ * the hash-chained event log, the outbox and retention.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+/* Long enough to ride out another writer's transaction, short for a door. */
+#define STORE_BUSY_MS		5000
+#define STORE_DB_NAME		"gatehouse.db"
+#define STORE_NAME_MAX		200
+
+struct store {
+	sqlite3	*db;
+	char	*dir;
+	char	*photos;	/* DIR/photos */
+};
+
+/*
+ * The migrations: migration I takes user_version I to I + 1 in one
+ * transaction. Append only; never edit a step that has shipped.
+ *
+ * The tables are STRICT so a column holds its declared type, which the
+ * event hash relies on. people.name is NULL once forgotten (UNIQUE allows
+ * many NULLs). chain has exactly one row: anchor_* is the event the oldest
+ * remaining event chains from (0 and 64 '0's until events expire), head_*
+ * the newest event, so deleting the newest row is found too.
+ */
+static const char *store_migrations[] = {
+	"CREATE TABLE people ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT UNIQUE,"
+	"  email TEXT,"
+	"  phone TEXT,"
+	"  deny_listed INTEGER NOT NULL DEFAULT 0 CHECK (deny_listed IN (0, 1)),"
+	"  created INTEGER NOT NULL,"
+	"  forgotten INTEGER"
+	") STRICT;"
+	"CREATE TABLE photos ("
+	"  hash TEXT PRIMARY KEY CHECK (length(hash) = 64),"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE templates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES people(id),"
+	"  descriptor BLOB NOT NULL CHECK (length(descriptor) = 512),"
+	"  photo TEXT REFERENCES photos(hash),"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX templates_person ON templates(person_id);"
+	"CREATE INDEX templates_photo ON templates(photo);"
+	"CREATE TABLE visits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN"
+	"    ('pending', 'approved', 'denied', 'expired')),"
+	"  door TEXT,"
+	"  person_id INTEGER REFERENCES people(id),"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  seen_count INTEGER NOT NULL DEFAULT 1,"
+	"  photo TEXT REFERENCES photos(hash),"
+	"  name TEXT,"
+	"  email TEXT,"
+	"  phone TEXT,"
+	"  decided_by TEXT,"
+	"  decided_at INTEGER,"
+	"  reason TEXT"
+	") STRICT;"
+	"CREATE INDEX visits_person ON visits(person_id);"
+	"CREATE INDEX visits_photo ON visits(photo);"
+	"CREATE INDEX visits_state ON visits(state, last_seen);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  type TEXT NOT NULL CHECK (length(type) > 0),"
+	"  door TEXT,"
+	"  person_id INTEGER REFERENCES people(id),"
+	"  visit_id INTEGER REFERENCES visits(id),"
+	"  details TEXT NOT NULL CHECK (json_valid(details)),"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL"
+	") STRICT;"
+	"CREATE INDEX events_person ON events(person_id);"
+	"CREATE INDEX events_time ON events(time);"
+	"CREATE TABLE chain ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  anchor_id INTEGER NOT NULL,"
+	"  anchor_hash TEXT NOT NULL,"
+	"  head_id INTEGER NOT NULL,"
+	"  head_hash TEXT NOT NULL"
+	") STRICT;"
+	"INSERT INTO chain VALUES (1, 0,"
+	"  '0000000000000000000000000000000000000000000000000000000000000000',"
+	"  0,"
+	"  '0000000000000000000000000000000000000000000000000000000000000000');"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('email', 'webhook', 'sms')),"
+	"  destination TEXT NOT NULL,"
+	"  payload TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN"
+	"    ('queued', 'sent', 'failed'))"
+	") STRICT;"
+	"CREATE INDEX outbox_event ON outbox(event_id);"
+	"CREATE INDEX outbox_due ON outbox(state, next_try);",
+};
+#define STORE_VERSION \
+	((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+/* The time now in ms since the epoch. */
+static int64_t
+store_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sets *CAUSE to WHAT and SQLite's last error. */
+static void
+store_error(struct store *st, char **cause, const char *what)
+{
+	xasprintf(cause, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* Runs SQL (one or more statements without results). */
+static int
+store_exec(struct store *st, const char *sql, char **cause)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(st, cause, "database");
+		return -1;
+	}
+	return 0;
+}
+
+/* Prepares SQL into *STMT. */
+static int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
+    char **cause)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		store_error(st, cause, "database");
+		*stmt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Starts a write transaction. IMMEDIATE takes the write lock at once, so
+ * what the transaction reads (the chain head) cannot change under it.
+ */
+static int
+store_begin(struct store *st, char **cause)
+{
+	return store_exec(st, "BEGIN IMMEDIATE", cause);
+}
+
+/* Commits, or rolls back if the commit fails. */
+static int
+store_commit(struct store *st, char **cause)
+{
+	if (store_exec(st, "COMMIT", cause) != 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rolls back the open transaction, if any. */
+static void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Binds S as text, or NULL. */
+static int
+store_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds an id, with 0 as NULL. */
+static int
+store_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
+{
+	if (id == 0)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_int64(stmt, i, id);
+}
+
+/* Column I as a malloc'd string, or NULL. */
+static char *
+store_column_strdup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+/* Whether S is a 64-character lowercase hex hash. */
+static int
+store_hash_valid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < STORE_HASH_LEN; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[i] == '\0';
+}
+
+/* Writes the SHA-256 digest in MD as lowercase hex into OUT. */
+static void
+store_hex(const unsigned char *md, char out[STORE_HASH_LEN + 1])
+{
+	static const char	hex[] = "0123456789abcdef";
+	int			i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[STORE_HASH_LEN] = '\0';
+}
+
+/* Creates directory PATH 0700 unless it exists as a directory. */
+static int
+store_mkdir(const char *path, char **cause)
+{
+	struct stat	sb;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	xasprintf(cause, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+/*
+ * Flushes directory PATH, making a rename or unlink in it durable. CAUSE
+ * may be NULL when the caller cannot do better than carry on.
+ */
+static int
+store_fsync_dir(const char *path, char **cause)
+{
+	int	fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fsync(fd) != 0) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: fsync: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* Reads PRAGMA user_version into *V. */
+static int
+store_user_version(struct store *st, int *v, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (store_prepare(st, "PRAGMA user_version", &stmt, cause) != 0)
+		return -1;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_error(st, cause, "user_version");
+		goto out;
+	}
+	*v = sqlite3_column_int(stmt, 0);
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Brings the schema to STORE_VERSION, one transaction per step. The
+ * version is read again inside each transaction, so two agents opening the
+ * same new database do not both apply a step.
+ */
+static int
+store_migrate(struct store *st, char **cause)
+{
+	char	*sql = NULL;
+	int	 v = 0, r = -1;
+
+	for (;;) {
+		if (store_begin(st, cause) != 0)
+			goto out;
+		if (store_user_version(st, &v, cause) != 0)
+			goto out;
+		if (v > STORE_VERSION) {
+			xasprintf(cause, "database version %d is newer than "
+			    "this agent's (%d)", v, STORE_VERSION);
+			goto out;
+		}
+		if (v == STORE_VERSION)
+			break;
+		if (store_exec(st, store_migrations[v], cause) != 0)
+			goto out;
+		free(sql);
+		xasprintf(&sql, "PRAGMA user_version = %d", v + 1);
+		if (store_exec(st, sql, cause) != 0 ||
+		    store_commit(st, cause) != 0)
+			goto out;
+	}
+	r = store_commit(st, cause);
+out:
+	store_rollback(st);
+	free(sql);
+	return r;
+}
+
+/* Sets a pragma and checks the value it reports, if EXPECT is not NULL. */
+static int
+store_pragma(struct store *st, const char *sql, const char *expect,
+    char **cause)
+{
+	sqlite3_stmt		*stmt;
+	const unsigned char	*v;
+	int			 rc, r = -1;
+
+	if (store_prepare(st, sql, &stmt, cause) != 0)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(st, cause, sql);
+		goto out;
+	}
+	if (expect != NULL && (rc != SQLITE_ROW ||
+	    (v = sqlite3_column_text(stmt, 0)) == NULL ||
+	    strcmp((const char *)v, expect) != 0)) {
+		xasprintf(cause, "%s: not %s", sql, expect);
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* The schema version this program writes. */
+int
+store_version(void)
+{
+	return STORE_VERSION;
+}
+
+/* Opens the store in DATA_DIR. */
+int
+store_open(const char *data_dir, struct store **out, char **cause)
+{
+	struct store	*st;
+	char		*path = NULL;
+	int		 fd, r = -1;
+
+	*out = NULL;
+	st = xcalloc(1, sizeof *st);
+	st->dir = xstrdup(data_dir);
+	xasprintf(&st->photos, "%s/photos", data_dir);
+	if (store_mkdir(data_dir, cause) != 0 ||
+	    store_mkdir(st->photos, cause) != 0)
+		goto out;
+
+	/*
+	 * Create the file ourselves so it is 0600 whatever the umask; SQLite
+	 * gives the -wal and -shm files the database file's mode.
+	 */
+	xasprintf(&path, "%s/" STORE_DB_NAME, data_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			xasprintf(cause, "%s: cannot open", path);
+		else
+			store_error(st, cause, path);
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite3_busy_timeout(st->db, STORE_BUSY_MS) != SQLITE_OK ||
+	    store_pragma(st, "PRAGMA journal_mode = WAL", "wal", cause) != 0 ||
+	    store_pragma(st, "PRAGMA synchronous = FULL", NULL, cause) != 0 ||
+	    store_pragma(st, "PRAGMA foreign_keys = ON", NULL, cause) != 0 ||
+	    store_pragma(st, "PRAGMA foreign_keys", "1", cause) != 0)
+		goto out;
+	if (store_migrate(st, cause) != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+	r = 0;
+out:
+	free(path);
+	store_close(st);
+	return r;
+}
+
+/* Closes the store; NULL is fine. */
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st->photos);
+	free(st->dir);
+	free(st);
+}
+
+/* Adds a person. */
+int
+store_person_add(struct store *st, const char *name, const char *email,
+    const char *phone, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	size_t		 len = strlen(name);
+	int		 rc, r = -1;
+
+	if (len == 0 || len > STORE_NAME_MAX ||
+	    strspn(name, "0123456789") == len) {
+		xasprintf(cause, "bad name '%s': empty, too long or a number",
+		    name);
+		return -1;
+	}
+	if (store_prepare(st, "INSERT INTO people (name, email, phone, "
+	    "created) VALUES (?, ?, ?, ?)", &stmt, cause) != 0)
+		return -1;
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 2, email);
+	store_bind_text(stmt, 3, phone);
+	sqlite3_bind_int64(stmt, 4, store_now());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_UNIQUE)
+			xasprintf(cause, "a person named '%s' already exists",
+			    name);
+		else
+			store_error(st, cause, "add person");
+		goto out;
+	}
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Fills P from the people columns of STMT. */
+static void
+store_person_read(sqlite3_stmt *stmt, struct store_person *p)
+{
+	p->id = sqlite3_column_int64(stmt, 0);
+	p->name = store_column_strdup(stmt, 1);
+	p->email = store_column_strdup(stmt, 2);
+	p->phone = store_column_strdup(stmt, 3);
+	p->deny_listed = sqlite3_column_int(stmt, 4);
+	p->created = sqlite3_column_int64(stmt, 5);
+	p->forgotten = sqlite3_column_int64(stmt, 6);
+}
+
+#define STORE_PERSON_COLUMNS \
+	"SELECT id, name, email, phone, deny_listed, created, forgotten " \
+	"FROM people "
+
+/* Finds a person by name or id. */
+int
+store_person_find(struct store *st, const char *name_or_id,
+    struct store_person *out, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 len = strlen(name_or_id);
+	int		 by_id, rc, r = -1;
+
+	memset(out, 0, sizeof *out);
+	by_id = len > 0 && len < 19 && strspn(name_or_id, "0123456789") == len;
+	if (store_prepare(st, by_id ? STORE_PERSON_COLUMNS "WHERE id = ?" :
+	    STORE_PERSON_COLUMNS "WHERE name = ?", &stmt, cause) != 0)
+		return -1;
+	if (by_id)
+		sqlite3_bind_int64(stmt, 1, strtoll(name_or_id, NULL, 10));
+	else
+		store_bind_text(stmt, 1, name_or_id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_person_read(stmt, out);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = 1;
+	else
+		store_error(st, cause, "find person");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Frees the strings of P. */
+void
+store_person_clear(struct store_person *p)
+{
+	free(p->name);
+	free(p->email);
+	free(p->phone);
+	memset(p, 0, sizeof *p);
+}
+
+/* Calls CB for every person. */
+int
+store_people_list(struct store *st,
+    int (*cb)(const struct store_person *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct store_person	 p;
+	int			 rc, r = -1;
+
+	if (store_prepare(st, STORE_PERSON_COLUMNS "ORDER BY id", &stmt,
+	    cause) != 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_person_read(stmt, &p);
+		r = cb(&p, arg);
+		store_person_clear(&p);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "list people");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Runs SQL, binding ID and then INT_ARG, and wants it to change one row. */
+static int
+store_update_one(struct store *st, const char *sql, int64_t id,
+    int64_t int_arg, const char *what, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (store_prepare(st, sql, &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, int_arg);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, what);
+		goto out;
+	}
+	if (sqlite3_changes(st->db) != 1) {
+		xasprintf(cause, "%s: no such row %lld", what, (long long)id);
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Puts a person on or off the deny list. */
+int
+store_person_deny(struct store *st, int64_t id, int on, char **cause)
+{
+	return store_update_one(st, "UPDATE people SET deny_listed = ?2 "
+	    "WHERE id = ?1", id, on != 0, "deny person", cause);
+}
+
+/* Adds a template. */
+int
+store_template_add(struct store *st, int64_t person_id,
+    const float desc[STORE_DESCRIPTOR], const char *photo_hash, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	uint8_t		 blob[STORE_DESCRIPTOR * 4];
+	uint32_t	 u;
+	int		 i, rc, r = -1;
+
+	for (i = 0; i < STORE_DESCRIPTOR; i++) {
+		if (!isfinite(desc[i])) {
+			xasprintf(cause, "descriptor value %d is not finite",
+			    i);
+			return -1;
+		}
+		memcpy(&u, &desc[i], 4);
+		blob[4 * i] = u & 0xff;
+		blob[4 * i + 1] = (u >> 8) & 0xff;
+		blob[4 * i + 2] = (u >> 16) & 0xff;
+		blob[4 * i + 3] = u >> 24;
+	}
+	if (photo_hash != NULL && !store_hash_valid(photo_hash)) {
+		xasprintf(cause, "bad photo hash");
+		return -1;
+	}
+	/* Nothing biometric may come back for a forgotten person. */
+	if (store_prepare(st, "INSERT INTO templates (person_id, descriptor, "
+	    "photo, created) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 "
+	    "FROM people WHERE id = ?1 AND forgotten IS NULL)", &stmt,
+	    cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, person_id);
+	sqlite3_bind_blob(stmt, 2, blob, sizeof blob, SQLITE_TRANSIENT);
+	store_bind_text(stmt, 3, photo_hash);
+	sqlite3_bind_int64(stmt, 4, store_now());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "no photo %s", photo_hash);
+		else
+			store_error(st, cause, "add template");
+		goto out;
+	}
+	if (sqlite3_changes(st->db) != 1) {
+		xasprintf(cause, "no person %lld", (long long)person_id);
+		goto out;
+	}
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db);
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Calls CB for every template. */
+int
+store_templates_each(struct store *st, int (*cb)(int64_t, int64_t,
+    const float *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	const uint8_t	*b;
+	float		 desc[STORE_DESCRIPTOR];
+	uint32_t	 u;
+	int		 i, rc, r = -1;
+
+	if (store_prepare(st, "SELECT person_id, id, descriptor FROM "
+	    "templates ORDER BY id", &stmt, cause) != 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		b = sqlite3_column_blob(stmt, 2);
+		if (b == NULL || sqlite3_column_bytes(stmt, 2) !=
+		    STORE_DESCRIPTOR * 4) {
+			xasprintf(cause, "template %lld: bad descriptor",
+			    (long long)sqlite3_column_int64(stmt, 1));
+			goto out;
+		}
+		for (i = 0; i < STORE_DESCRIPTOR; i++) {
+			u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+			    (uint32_t)b[4 * i + 2] << 16 |
+			    (uint32_t)b[4 * i + 3] << 24;
+			memcpy(&desc[i], &u, 4);
+		}
+		r = cb(sqlite3_column_int64(stmt, 0),
+		    sqlite3_column_int64(stmt, 1), desc, arg);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "templates");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* The path of a photo. */
+char *
+store_photo_path(struct store *st, const char *hash)
+{
+	char	*path;
+
+	if (hash == NULL || !store_hash_valid(hash))
+		return NULL;
+	xasprintf(&path, "%s/%.2s/%s.jpg", st->photos, hash, hash);
+	return path;
+}
+
+/*
+ * Writes LEN bytes to PATH in directory DIR, atomically and durably: a
+ * temporary file in the same directory, fsync, rename, fsync of DIR.
+ */
+static int
+store_write_file(const char *dir, const char *path, const uint8_t *data,
+    size_t len, char **cause)
+{
+	char	*tmp;
+	size_t	 done = 0;
+	ssize_t	 n;
+	int	 fd, r = -1;
+
+	xasprintf(&tmp, "%s/.tmp.XXXXXX", dir);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (done < len) {
+		if ((n = write(fd, data + done, len - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		xasprintf(cause, "%s: fsync: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = store_fsync_dir(dir, cause);
+out:
+	if (fd != -1)
+		close(fd);
+	if (r != 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+/*
+ * Stores a photo. The file is written before the row, so a row never
+ * names a missing file; a crash between leaves a file without a row, which
+ * the next put of the same bytes adopts.
+ */
+int
+store_photo_put(struct store *st, const uint8_t *jpeg, size_t len,
+    char hash[STORE_HASH_LEN + 1], char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	unsigned char	 md[32];
+	char		*dir = NULL, *path = NULL;
+	struct stat	 sb;
+	int		 created = 0, r = -1;
+
+	if (len < 3 || len > STORE_PHOTO_MAX || jpeg[0] != 0xff ||
+	    jpeg[1] != 0xd8 || jpeg[2] != 0xff) {
+		xasprintf(cause, "not a JPEG or larger than %d bytes",
+		    STORE_PHOTO_MAX);
+		return -1;
+	}
+	if (EVP_Digest(jpeg, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		xasprintf(cause, "SHA-256 failed");
+		return -1;
+	}
+	store_hex(md, hash);
+	xasprintf(&dir, "%s/%.2s", st->photos, hash);
+	path = store_photo_path(st, hash);
+	if (mkdir(dir, 0700) == 0)
+		created = 1;
+	else if (errno != EEXIST) {
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (created && store_fsync_dir(st->photos, cause) != 0)
+		goto out;
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (size_t)sb.st_size != len) {
+		if (store_write_file(dir, path, jpeg, len, cause) != 0)
+			goto out;
+	}
+	if (store_prepare(st, "INSERT OR IGNORE INTO photos (hash, created) "
+	    "VALUES (?, ?)", &stmt, cause) != 0)
+		goto out;
+	store_bind_text(stmt, 1, hash);
+	sqlite3_bind_int64(stmt, 2, store_now());
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "add photo");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	free(path);
+	free(dir);
+	return r;
+}
+
+/*
+ * The event hash. The SHA-256, in lowercase hex, of these bytes:
+ *
+ *	"gatehouse event v1\n"
+ *	PREV_HASH "\n"		64 lowercase hex characters
+ *	ID "\n"			decimal, "-" sign if negative, no leading 0s
+ *	TIME "\n"		the same
+ *	N ":" TYPE "\n"		N the length of TYPE in bytes, in decimal
+ *	N ":" DOOR "\n"		or "-\n" when DOOR is NULL
+ *	PERSON_ID "\n"		decimal, or "-\n" when NULL
+ *	VISIT_ID "\n"		the same
+ *	N ":" DETAILS "\n"
+ *
+ * Numbers cannot contain "\n" and strings are prefixed with their length,
+ * so every field ends where the reader can tell and no two different rows
+ * give the same bytes; NULL ("-") differs from every number and string.
+ * The version line lets a later format be told apart.
+ */
+struct store_hash_row {
+	int64_t		 id;
+	int64_t		 time;
+	const char	*type;
+	size_t		 type_len;
+	const char	*door;		/* NULL for NULL */
+	size_t		 door_len;
+	int64_t		 person_id;
+	int		 person_null;
+	int64_t		 visit_id;
+	int		 visit_null;
+	const char	*details;
+	size_t		 details_len;
+};
+
+/* Adds a length-prefixed string, or "-" for NULL, to the hash. */
+static void
+store_hash_string(EVP_MD_CTX *ctx, const char *s, size_t len)
+{
+	char	buf[32];
+	int	n;
+
+	if (s == NULL) {
+		EVP_DigestUpdate(ctx, "-\n", 2);
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "%zu:", len);
+	EVP_DigestUpdate(ctx, buf, (size_t)n);
+	EVP_DigestUpdate(ctx, s, len);
+	EVP_DigestUpdate(ctx, "\n", 1);
+}
+
+/* Adds a decimal number, or "-" for NULL, to the hash. */
+static void
+store_hash_number(EVP_MD_CTX *ctx, int64_t v, int null)
+{
+	char	buf[32];
+	int	n;
+
+	if (null)
+		n = snprintf(buf, sizeof buf, "-\n");
+	else
+		n = snprintf(buf, sizeof buf, "%lld\n", (long long)v);
+	EVP_DigestUpdate(ctx, buf, (size_t)n);
+}
+
+/* Computes the hash of row E chained from PREV into OUT. */
+static int
+store_event_hash(const char *prev, const struct store_hash_row *e,
+    char out[STORE_HASH_LEN + 1], char **cause)
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	int		 r = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		xasprintf(cause, "SHA-256 failed");
+		goto out;
+	}
+	EVP_DigestUpdate(ctx, "gatehouse event v1\n", 19);
+	EVP_DigestUpdate(ctx, prev, strlen(prev));
+	EVP_DigestUpdate(ctx, "\n", 1);
+	store_hash_number(ctx, e->id, 0);
+	store_hash_number(ctx, e->time, 0);
+	store_hash_string(ctx, e->type, e->type_len);
+	store_hash_string(ctx, e->door, e->door_len);
+	store_hash_number(ctx, e->person_id, e->person_null);
+	store_hash_number(ctx, e->visit_id, e->visit_null);
+	store_hash_string(ctx, e->details, e->details_len);
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+		xasprintf(cause, "SHA-256 failed");
+		goto out;
+	}
+	store_hex(md, out);
+	r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* Reads the chain row: anchor and head. */
+static int
+store_chain_get(struct store *st, int64_t *anchor_id,
+    char anchor_hash[STORE_HASH_LEN + 1], int64_t *head_id,
+    char head_hash[STORE_HASH_LEN + 1], char **cause)
+{
+	sqlite3_stmt		*stmt;
+	const unsigned char	*a, *h;
+	int			 r = -1;
+
+	if (store_prepare(st, "SELECT anchor_id, anchor_hash, head_id, "
+	    "head_hash FROM chain WHERE id = 1", &stmt, cause) != 0)
+		return -1;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		xasprintf(cause, "the chain row is missing");
+		goto out;
+	}
+	a = sqlite3_column_text(stmt, 1);
+	h = sqlite3_column_text(stmt, 3);
+	if (a == NULL || h == NULL || !store_hash_valid((const char *)a) ||
+	    !store_hash_valid((const char *)h)) {
+		xasprintf(cause, "the chain row is damaged");
+		goto out;
+	}
+	*anchor_id = sqlite3_column_int64(stmt, 0);
+	memcpy(anchor_hash, a, STORE_HASH_LEN + 1);
+	*head_id = sqlite3_column_int64(stmt, 2);
+	memcpy(head_hash, h, STORE_HASH_LEN + 1);
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Inserts the event and its outbox rows; inside a transaction. */
+static int
+store_event_insert(struct store *st, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *id, char **cause)
+{
+	struct store_hash_row	 row;
+	sqlite3_stmt		*stmt = NULL;
+	char			 anchor[STORE_HASH_LEN + 1];
+	char			 head[STORE_HASH_LEN + 1];
+	char			 hash[STORE_HASH_LEN + 1];
+	int64_t			 anchor_id, head_id;
+	size_t			 i;
+	int			 r = -1;
+
+	if (store_chain_get(st, &anchor_id, anchor, &head_id, head,
+	    cause) != 0)
+		return -1;
+	memset(&row, 0, sizeof row);
+	row.id = head_id + 1;
+	row.time = ev->time;
+	row.type = ev->type;
+	row.type_len = strlen(ev->type);
+	row.door = ev->door;
+	row.door_len = ev->door != NULL ? strlen(ev->door) : 0;
+	row.person_id = ev->person_id;
+	row.person_null = ev->person_id == 0;
+	row.visit_id = ev->visit_id;
+	row.visit_null = ev->visit_id == 0;
+	row.details = ev->details != NULL ? ev->details : "{}";
+	row.details_len = strlen(row.details);
+	if (store_event_hash(head, &row, hash, cause) != 0)
+		return -1;
+
+	if (store_prepare(st, "INSERT INTO events (id, time, type, door, "
+	    "person_id, visit_id, details, prev_hash, hash) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, row.id);
+	sqlite3_bind_int64(stmt, 2, row.time);
+	store_bind_text(stmt, 3, row.type);
+	store_bind_text(stmt, 4, row.door);
+	store_bind_id(stmt, 5, row.person_id);
+	store_bind_id(stmt, 6, row.visit_id);
+	store_bind_text(stmt, 7, row.details);
+	store_bind_text(stmt, 8, head);
+	store_bind_text(stmt, 9, hash);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "add event");
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+
+	if (store_prepare(st, "UPDATE chain SET head_id = ?, head_hash = ? "
+	    "WHERE id = 1", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, row.id);
+	store_bind_text(stmt, 2, hash);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "chain head");
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+
+	if (store_prepare(st, "INSERT INTO outbox (event_id, kind, "
+	    "destination, payload, next_try) VALUES (?, ?, ?, ?, ?)", &stmt,
+	    cause) != 0)
+		goto out;
+	for (i = 0; i < nob; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, row.id);
+		store_bind_text(stmt, 2, ob[i].kind);
+		store_bind_text(stmt, 3, ob[i].destination);
+		store_bind_text(stmt, 4, ob[i].payload);
+		sqlite3_bind_int64(stmt, 5, ob[i].next_try);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			store_error(st, cause, "add outbox row");
+			goto out;
+		}
+	}
+	if (id != NULL)
+		*id = row.id;
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Appends an event with its outbox rows, all or nothing. */
+int
+store_event_append_outbox(struct store *st, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *id, char **cause)
+{
+	if (ev->type == NULL || *ev->type == '\0') {
+		xasprintf(cause, "event without a type");
+		return -1;
+	}
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_event_insert(st, ev, ob, nob, id, cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, cause);
+}
+
+/* Appends an event. */
+int
+store_event_append(struct store *st, const struct store_event *ev,
+    int64_t *id, char **cause)
+{
+	return store_event_append_outbox(st, ev, NULL, 0, id, cause);
+}
+
+#define STORE_EVENT_COLUMNS \
+	"SELECT id, time, type, door, person_id, visit_id, details, " \
+	"prev_hash, hash FROM events "
+
+/* Fills E from the event columns of STMT; strings are borrowed. */
+static void
+store_event_read(sqlite3_stmt *stmt, struct store_event *e)
+{
+	const unsigned char	*s;
+
+	e->id = sqlite3_column_int64(stmt, 0);
+	e->time = sqlite3_column_int64(stmt, 1);
+	e->type = (const char *)sqlite3_column_text(stmt, 2);
+	e->door = (const char *)sqlite3_column_text(stmt, 3);
+	e->person_id = sqlite3_column_int64(stmt, 4);
+	e->visit_id = sqlite3_column_int64(stmt, 5);
+	e->details = (const char *)sqlite3_column_text(stmt, 6);
+	s = sqlite3_column_text(stmt, 7);
+	snprintf(e->prev_hash, sizeof e->prev_hash, "%s",
+	    s != NULL ? (const char *)s : "");
+	s = sqlite3_column_text(stmt, 8);
+	snprintf(e->hash, sizeof e->hash, "%s",
+	    s != NULL ? (const char *)s : "");
+}
+
+/* Calls CB for events after SINCE_ID. */
+int
+store_events_each(struct store *st, int64_t since_id, int limit,
+    int (*cb)(const struct store_event *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct store_event	 e;
+	int			 rc, r = -1;
+
+	if (store_prepare(st, STORE_EVENT_COLUMNS "WHERE id > ? ORDER BY id "
+	    "LIMIT ?", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, since_id);
+	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_event_read(stmt, &e);
+		if ((r = cb(&e, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "events");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Walks the chain from the anchor through event UPTO (the head if UPTO is
+ * negative, and then the head must match too). Returns 0 with the number
+ * of events and the hash of the last; 1 with the first bad id and the
+ * reason in *CAUSE; -1 on error. Every event's id must follow the one
+ * before, its prev_hash must be the hash before, and its hash must be that
+ * of its contents; so an edit shows at the edited row, a deleted row at
+ * its id, and swapped rows at the first of them.
+ */
+static int
+store_chain_walk(struct store *st, int64_t upto, int64_t *count,
+    char last[STORE_HASH_LEN + 1], int64_t *bad_id, char **cause)
+{
+	struct store_hash_row	 row;
+	sqlite3_stmt		*stmt;
+	const char		*prev_hash, *hash;
+	char			 anchor[STORE_HASH_LEN + 1];
+	char			 head[STORE_HASH_LEN + 1];
+	char			 want[STORE_HASH_LEN + 1];
+	int64_t			 anchor_id, head_id, expect, n = 0;
+	int			 rc = SQLITE_DONE, r = -1;
+
+	if (store_chain_get(st, &anchor_id, anchor, &head_id, head,
+	    cause) != 0)
+		return -1;
+	if (upto < 0)
+		upto = head_id;
+	if (store_prepare(st, STORE_EVENT_COLUMNS "ORDER BY id", &stmt,
+	    cause) != 0)
+		return -1;
+	expect = anchor_id + 1;
+	memcpy(last, anchor, sizeof anchor);
+	while (expect <= upto && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof row);
+		row.id = sqlite3_column_int64(stmt, 0);
+		if (row.id < expect) {
+			xasprintf(cause, "before the anchor (event %lld)",
+			    (long long)anchor_id);
+			goto broken;
+		}
+		if (row.id > expect) {
+			row.id = expect;
+			xasprintf(cause, "missing");
+			goto broken;
+		}
+		row.time = sqlite3_column_int64(stmt, 1);
+		row.type = (const char *)sqlite3_column_text(stmt, 2);
+		row.type_len = (size_t)sqlite3_column_bytes(stmt, 2);
+		row.door = (const char *)sqlite3_column_text(stmt, 3);
+		row.door_len = (size_t)sqlite3_column_bytes(stmt, 3);
+		row.person_id = sqlite3_column_int64(stmt, 4);
+		row.person_null = sqlite3_column_type(stmt, 4) == SQLITE_NULL;
+		row.visit_id = sqlite3_column_int64(stmt, 5);
+		row.visit_null = sqlite3_column_type(stmt, 5) == SQLITE_NULL;
+		row.details = (const char *)sqlite3_column_text(stmt, 6);
+		row.details_len = (size_t)sqlite3_column_bytes(stmt, 6);
+		prev_hash = (const char *)sqlite3_column_text(stmt, 7);
+		hash = (const char *)sqlite3_column_text(stmt, 8);
+		if (row.type == NULL || row.details == NULL ||
+		    prev_hash == NULL || hash == NULL) {
+			xasprintf(cause, "a column is NULL");
+			goto broken;
+		}
+		if (strcmp(prev_hash, last) != 0) {
+			xasprintf(cause, "does not chain from event %lld",
+			    (long long)expect - 1);
+			goto broken;
+		}
+		if (store_event_hash(last, &row, want, cause) != 0)
+			goto out;
+		if (strcmp(hash, want) != 0) {
+			xasprintf(cause, "contents do not match the hash");
+			goto broken;
+		}
+		memcpy(last, want, sizeof want);
+		expect++;
+		n++;
+	}
+	if (expect <= upto) {
+		if (rc != SQLITE_DONE) {
+			store_error(st, cause, "events");
+			goto out;
+		}
+		row.id = expect;
+		xasprintf(cause, "missing (the head is event %lld)",
+		    (long long)head_id);
+		goto broken;
+	}
+	if (upto == head_id) {
+		if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			row.id = sqlite3_column_int64(stmt, 0);
+			xasprintf(cause, "after the head (event %lld)",
+			    (long long)head_id);
+			goto broken;
+		}
+		if (strcmp(last, head) != 0) {
+			row.id = head_id;
+			xasprintf(cause, "does not match the head hash");
+			goto broken;
+		}
+	}
+	*count = n;
+	r = 0;
+	goto out;
+broken:
+	*bad_id = row.id;
+	r = 1;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Verifies the whole log. The walk runs in a read transaction so it sees
+ * one snapshot, whatever writers do meanwhile.
+ */
+int
+store_verify_log(struct store *st, int64_t *count, int64_t *bad_id,
+    char **cause)
+{
+	char	last[STORE_HASH_LEN + 1];
+	int64_t	n = 0;
+	int	r;
+
+	*bad_id = 0;
+	if (store_exec(st, "BEGIN", cause) != 0)
+		return -1;
+	r = store_chain_walk(st, -1, &n, last, bad_id, cause);
+	store_rollback(st);
+	if (count != NULL)
+		*count = n;
+	return r;
+}
+
+/* Collects the hashes STMT returns into *LIST (NULL-terminated). */
+static int
+store_collect(struct store *st, sqlite3_stmt *stmt, char ***list,
+    size_t *n, char **cause)
+{
+	int	rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*list = xreallocarray(*list, *n + 2, sizeof **list);
+		(*list)[(*n)++] = store_column_strdup(stmt, 0);
+		(*list)[*n] = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "photos");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Removes the files of the N photos in LIST, whose rows are gone, and
+ * frees LIST. The rows go first: a crash between leaves an orphan file,
+ * harmless, never a row naming a missing file.
+ */
+static void
+store_unlink_photos(struct store *st, char **list, size_t n)
+{
+	char	*path, *dir;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if ((path = store_photo_path(st, list[i])) != NULL) {
+			unlink(path);
+			xasprintf(&dir, "%s/%.2s", st->photos, list[i]);
+			store_fsync_dir(dir, NULL);
+			free(dir);
+			free(path);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+/* Adds the photo hashes SQL selects (binding ARG as ?1) to *LIST. */
+static int
+store_photos_select(struct store *st, const char *sql, int64_t arg,
+    char ***list, size_t *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r;
+
+	if (store_prepare(st, sql, &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, arg);
+	r = store_collect(st, stmt, list, n, cause);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Deletes the rows of the photos in LIST that no template or visit uses
+ * any more, and keeps only those in LIST. Inside a transaction.
+ */
+static int
+store_photos_drop(struct store *st, char **list, size_t *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 i = 0;
+	int		 r = -1;
+
+	if (store_prepare(st, "DELETE FROM photos WHERE hash = ?1 AND NOT "
+	    "EXISTS (SELECT 1 FROM templates WHERE photo = ?1) AND NOT EXISTS "
+	    "(SELECT 1 FROM visits WHERE photo = ?1)", &stmt, cause) != 0)
+		return -1;
+	while (i < *n) {
+		sqlite3_reset(stmt);
+		store_bind_text(stmt, 1, list[i]);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			store_error(st, cause, "delete photo");
+			goto out;
+		}
+		if (sqlite3_changes(st->db) == 0) {
+			/* Still used: keep the file. */
+			free(list[i]);
+			list[i] = list[--(*n)];
+			list[*n] = NULL;
+		} else
+			i++;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Runs SQL binding ID as ?1 and NOW as ?2, in a transaction. */
+static int
+store_run_id(struct store *st, const char *sql, int64_t id, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (store_prepare(st, sql, &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "forget");
+		goto out;
+	}
+	r = sqlite3_changes(st->db);
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Forgets a person: one transaction for the rows, then the files. The
+ * people row stays (events name its id) with its personal fields NULL.
+ */
+int
+store_forget_person(struct store *st, int64_t id, char **cause)
+{
+	static const char *steps[] = {
+		"DELETE FROM templates WHERE person_id = ?1",
+		"UPDATE visits SET name = NULL, email = NULL, phone = NULL, "
+		"  photo = NULL WHERE person_id = ?1",
+		/* Queued notifications carry addresses. */
+		"DELETE FROM outbox WHERE event_id IN "
+		"  (SELECT id FROM events WHERE person_id = ?1) OR event_id IN "
+		"  (SELECT e.id FROM events e JOIN visits v ON e.visit_id = "
+		"  v.id WHERE v.person_id = ?1)",
+		"UPDATE people SET name = NULL, email = NULL, phone = NULL, "
+		"  forgotten = ?2 WHERE id = ?1",
+	};
+	char	**list = NULL;
+	size_t	  n = 0, i;
+	int	  r = -1, changed = 0;
+
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_photos_select(st, "SELECT photo FROM templates WHERE "
+	    "person_id = ?1 AND photo IS NOT NULL UNION SELECT photo FROM "
+	    "visits WHERE person_id = ?1 AND photo IS NOT NULL", id, &list, &n,
+	    cause) != 0)
+		goto out;
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if ((changed = store_run_id(st, steps[i], id, store_now(),
+		    cause)) < 0)
+			goto out;
+	}
+	if (changed != 1) {
+		xasprintf(cause, "no person %lld", (long long)id);
+		goto out;
+	}
+	if (store_photos_drop(st, list, &n, cause) != 0)
+		goto out;
+	if (store_commit(st, cause) != 0) {
+		n = 0;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		store_rollback(st);
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+	} else
+		store_unlink_photos(st, list, n);
+	return r;
+}
+
+/*
+ * Deletes the oldest events: the longest run from the anchor whose times
+ * are all before BEFORE (an event with a later time, say after a clock
+ * step, stops it, so the log stays one contiguous chain). The run is
+ * verified first, so expiry cannot hide tampering; its last event becomes
+ * the anchor the oldest remaining event chains from.
+ */
+static int64_t
+store_expire_events(struct store *st, int64_t before, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	char		 anchor[STORE_HASH_LEN + 1];
+	char		 head[STORE_HASH_LEN + 1];
+	char		 last[STORE_HASH_LEN + 1];
+	int64_t		 anchor_id, head_id, upto, n = 0, bad;
+	int64_t		 r = -1;
+	int		 rc;
+
+	if (store_chain_get(st, &anchor_id, anchor, &head_id, head,
+	    cause) != 0)
+		return -1;
+	if (store_prepare(st, "SELECT min(id) FROM events WHERE time >= ?",
+	    &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, before);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_error(st, cause, "expire events");
+		goto out;
+	}
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		upto = head_id;
+	else
+		upto = sqlite3_column_int64(stmt, 0) - 1;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (upto <= anchor_id) {
+		r = 0;
+		goto out;
+	}
+	if ((rc = store_chain_walk(st, upto, &n, last, &bad, cause)) != 0) {
+		if (rc == 1) {
+			char	*reason = *cause;
+
+			xasprintf(cause, "not expiring: log broken at event "
+			    "%lld: %s", (long long)bad, reason);
+			free(reason);
+		}
+		goto out;
+	}
+	if ((n = store_run_id(st, "DELETE FROM events WHERE id <= ?1", upto,
+	    0, cause)) < 0)
+		goto out;
+	if (store_prepare(st, "UPDATE chain SET anchor_id = ?, anchor_hash = ? "
+	    "WHERE id = 1", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, upto);
+	store_bind_text(stmt, 2, last);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "chain anchor");
+		goto out;
+	}
+	r = n;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Applies retention to one kind of data. */
+int64_t
+store_expire(struct store *st, const char *kind, int64_t before,
+    char **cause)
+{
+	char	**list = NULL;
+	size_t	  n = 0, i;
+	int64_t	  r = -1;
+
+	if (strcmp(kind, "events") != 0 && strcmp(kind, "photos") != 0 &&
+	    strcmp(kind, "pending") != 0) {
+		xasprintf(cause, "unknown kind of data: %s", kind);
+		return -1;
+	}
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (strcmp(kind, "events") == 0)
+		r = store_expire_events(st, before, cause);
+	else if (strcmp(kind, "pending") == 0) {
+		r = store_run_id(st, "UPDATE visits SET state = 'expired', "
+		    "decided_at = ?2, reason = 'expired' WHERE state = "
+		    "'pending' AND last_seen < ?1", before, store_now(), cause);
+	} else {
+		/* Visits lose an old photo; templates keep theirs. */
+		if (store_run_id(st, "UPDATE visits SET photo = NULL WHERE "
+		    "photo IN (SELECT hash FROM photos WHERE created < ?1)",
+		    before, 0, cause) >= 0 &&
+		    store_photos_select(st, "SELECT hash FROM photos WHERE "
+		    "created < ?1", before, &list, &n, cause) == 0 &&
+		    store_photos_drop(st, list, &n, cause) == 0)
+			r = (int64_t)n;
+	}
+	if (r < 0 || store_commit(st, cause) != 0) {
+		store_rollback(st);
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return -1;
+	}
+	store_unlink_photos(st, list, n);
+	return r;
+}
