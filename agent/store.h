@@ -51,7 +51,7 @@ struct store_person {
 struct store_event {
 	int64_t		 id;
 	int64_t		 time;		/* ms since the epoch */
-	const char	*type;		/* "grant", "deny", "visit", ... */
+	const char	*type;		/* "granted", "denied", "pending", ... */
 	const char	*door;		/* NULL if not about a door */
 	int64_t		 person_id;	/* 0 if none */
 	int64_t		 visit_id;	/* 0 if none */

@@ -98,7 +98,7 @@ t_event(struct store *st, int64_t time, int64_t person_id)
 
 	memset(&ev, 0, sizeof ev);
 	ev.time = time;
-	ev.type = person_id != 0 ? "grant" : "visit";
+	ev.type = person_id != 0 ? "granted" : "pending";
 	ev.door = time % 3 == 0 ? NULL : "front";
 	ev.person_id = person_id;
 	snprintf(details, sizeof details, "{\"distance\":0.%lld}",
@@ -574,7 +574,7 @@ TEST(forget_person)
 
 	memset(&ev, 0, sizeof ev);
 	ev.time = 5000;
-	ev.type = "grant";
+	ev.type = "granted";
 	ev.door = "front";
 	ev.person_id = alice;
 	ev.visit_id = 1;
@@ -726,7 +726,7 @@ TEST(event_and_outbox_one_transaction)
 		return;
 	memset(&ev, 0, sizeof ev);
 	ev.time = 1000;
-	ev.type = "visit";
+	ev.type = "pending";
 	ev.door = "front";
 	ev.details = "{\"pending\":true}";
 	ob[0].kind = "email";
