@@ -51,15 +51,16 @@ else
 AGENT		 = $(B)/gatehouse-agent
 endif
 
-SHARED_SRCS	 = shared/file.c shared/log.c shared/xmalloc.c
+SHARED_SRCS	 = shared/file.c shared/lineio.c shared/log.c shared/loop.c \
+		   shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
-UNIT_TESTS	 = image weights gallery ssd equiv identity store
+UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights
+FUZZ_TARGETS	 = image weights lineio
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
