@@ -55,12 +55,14 @@ SHARED_SRCS	 = shared/file.c shared/lineio.c shared/log.c shared/loop.c \
 		   shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
-		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c
+		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c \
+		   agent/config.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
-UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio
+UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
+		   config
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio
+FUZZ_TARGETS	 = image weights lineio config
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
@@ -86,7 +88,8 @@ $(B)/%.o: %.c
 $(B)/paths: FORCE
 	@mkdir -p $(@D)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
-$(B)/agent/cmd-analyze.o: $(B)/paths
+$(B)/agent/cmd-analyze.o $(B)/agent/config.o \
+    $(B)/tests/unit/test-config.o: $(B)/paths
 .PHONY: FORCE
 FORCE:
 
@@ -113,9 +116,10 @@ demo: deps models
 	    $(wildcard $(FACES)/*.jpg $(FACES)/*.png)
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(DATADIR)/models
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/models
 	install -m 755 $(AGENT) $(DESTDIR)$(SBINDIR)/gatehouse-agent
+	install -m 644 doc/gatehouse.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/gatehouse-agent.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 $(MODELS)/*.bin $(MODELS)/*.json \
 	    $(DESTDIR)$(DATADIR)/models/

@@ -1,12 +1,18 @@
 /*
- * gatehouse-agent: the door agent. For now it carries the face engine's
+ * gatehouse-agent: the door agent. For now it checks and prints its
+ * configuration (-t, -T) and carries the face engine's and the store's
  * command-line tools.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
+#include "config.h"
 #include "log.h"
+
+#define AGENT_CONF	"/etc/gatehouse/gatehouse.conf"
 
 static const struct {
 	const char	*name;
@@ -26,11 +32,53 @@ usage(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: gatehouse-agent COMMAND [ARGS...]\n");
+	fprintf(f, "usage: gatehouse-agent [-f FILE] -t | -T\n");
 	for (i = 0; i < sizeof agent_commands / sizeof agent_commands[0]; i++)
 		fprintf(f, "       gatehouse-agent %s\n", agent_commands[i].usage);
 	fprintf(f, "common options: [--models DIR] [--threads N] "
 	    "[--max-pixels N] [--tiny-landmarks]\n");
+}
+
+/* -t checks the configuration, -T prints the effective one. */
+static int
+agent_config(int argc, char **argv)
+{
+	struct config	 c;
+	const char	*path = AGENT_CONF;
+	char		*cause = NULL;
+	int		 ch, check = 0, dump = 0;
+
+	while ((ch = getopt(argc, argv, "f:tT")) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'T':
+			dump = 1;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (!check && !dump)) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(path, &c, &cause) != 0) {
+		fprintf(stderr, "gatehouse-agent: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (dump)
+		config_print(stdout, &c);
+	else
+		printf("%s: OK\n", path);
+	config_free(&c);
+	return 0;
 }
 
 int
@@ -48,6 +96,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argv[1][0] == '-')
+		return agent_config(argc, argv);
 	for (i = 0; i < sizeof agent_commands / sizeof agent_commands[0]; i++) {
 		if (strcmp(argv[1], agent_commands[i].name) == 0)
 			return agent_commands[i].exec(argc - 1, argv + 1);

@@ -1,18 +1,20 @@
 #!/bin/sh
-# Runs every tests/regress/*.sh with AGENT, MODELS, FACES and TOOLS set,
+# Runs every tests/regress/*.sh with AGENT, MODELS, FACES, TOOLS and ROOT
+# (the top of the source tree) set,
 # each in its own temporary directory, and prints the closing line.
 # A test exits 0 (passed), 77 (skipped, having said why) or else (failed).
 AGENT=$(realpath "$1"); MODELS=$(realpath "$2"); TOOLS=$(realpath "$3")
 FACES=${4:-../shared/faces}
 [ -d "$FACES" ] && FACES=$(realpath "$FACES") || FACES=
-export AGENT MODELS FACES TOOLS
+ROOT=$(pwd)
+export AGENT MODELS FACES TOOLS ROOT
 here=$(dirname "$0")
 passed=0 failed=0 skipped=0
 for t in "$here"/*.sh; do
 	[ "$(basename "$t")" = run.sh ] && continue
 	name=$(basename "$t" .sh)
 	dir=$(mktemp -d)
-	(cd "$dir" && sh "$OLDPWD/$t") >"$dir.log" 2>&1
+	(cd "$dir" && sh "$ROOT/$t") >"$dir.log" 2>&1
 	rc=$?
 	case $rc in
 	0)	passed=$((passed + 1)) ;;
