@@ -28,7 +28,7 @@ WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 CSTD		 = -std=c17 -D_GNU_SOURCE
 OPT		?= -O2 -g
 PKGS		 = libturbojpeg libpng libcjson libcrypto sqlite3 espeak-ng \
-		   portaudio-2.0 alsa libgpiod
+		   portaudio-2.0 alsa libgpiod libcurl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XNN_LIBS	 = -lXNNPACK -lpthreadpool -lpthread -lm
@@ -58,13 +58,14 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c \
 		   agent/config.c agent/voice.c agent/door.c agent/door-sim.c \
-		   agent/door-gpiod.c agent/door-keeper.c
+		   agent/door-gpiod.c agent/door-keeper.c agent/camera.c \
+		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door
+		   config voice door camera
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio config
+FUZZ_TARGETS	 = image weights lineio config mjpeg
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)

@@ -579,5 +579,5 @@ main(void)
 	RUN(test_keeper_sigterm);
 	RUN(test_keeper_main_killed);
 	RUN(test_keeper_inputs);
-	return test_main_end("door");
+	return test_main_end("test-door");
 }
