@@ -53,7 +53,7 @@ AGENT		 = $(B)/gatehouse-agent
 endif
 
 SHARED_SRCS	 = shared/file.c shared/lineio.c shared/log.c shared/loop.c \
-		   shared/xmalloc.c
+		   shared/proto.c shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c \
@@ -63,9 +63,9 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door camera
+		   config voice door camera proto
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio config mjpeg
+FUZZ_TARGETS	 = image weights lineio config mjpeg proto
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
