@@ -59,11 +59,12 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c \
 		   agent/config.c agent/voice.c agent/door.c agent/door-sim.c \
 		   agent/door-gpiod.c agent/door-keeper.c agent/camera.c \
-		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c
+		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c \
+		   agent/track.c agent/quality.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door camera proto
+		   config voice door camera proto track
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image weights lineio config mjpeg proto
 
