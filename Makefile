@@ -60,13 +60,13 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/config.c agent/voice.c agent/door.c agent/door-sim.c \
 		   agent/door-gpiod.c agent/door-keeper.c agent/camera.c \
 		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c \
-		   agent/track.c agent/quality.c
+		   agent/track.c agent/quality.c agent/decide.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door camera proto track
+		   config voice door camera proto track decide
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio config mjpeg proto
+FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
