@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "camera.h"
+#include "loop.h"
 #include "xmalloc.h"
 
 /*
@@ -131,7 +132,7 @@ camera_file_open(const char *dir, int64_t interval_ms, int loop,
 		return NULL;
 	}
 	qsort(f->names, f->n, sizeof *f->names, camera_file_cmp);
-	f->start_ms = camera_now_ms();
+	f->start_ms = loop_now_ms();
 	return f;
 }
 

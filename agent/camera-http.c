@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "camera.h"
+#include "loop.h"
 #include "xmalloc.h"
 
 /*
@@ -684,7 +684,7 @@ camera_http_stop(struct camera_http *h, int failed)
 	h->active = 0;
 	if (!failed)
 		return;
-	h->retry_ms = camera_now_ms() + h->backoff_ms;
+	h->retry_ms = loop_now_ms() + h->backoff_ms;
 	h->backoff_ms *= 2;
 	if (h->backoff_ms > CAMERA_HTTP_BACKOFF_MAX)
 		h->backoff_ms = CAMERA_HTTP_BACKOFF_MAX;
@@ -756,7 +756,7 @@ camera_http_next(void *arg, struct image **frame, int64_t *time_ms,
 	int			 running, q;
 
 	if (h->part == NULL && h->cause == NULL && !h->active) {
-		left = h->retry_ms - camera_now_ms();
+		left = h->retry_ms - loop_now_ms();
 		if (left > 0) {
 			xasprintf(cause, "camera %s: reconnecting in %.1f s",
 			    h->name, left / 1000.0);
@@ -764,7 +764,7 @@ camera_http_next(void *arg, struct image **frame, int64_t *time_ms,
 		}
 		camera_http_start(h);
 	}
-	deadline = camera_now_ms() + CAMERA_HTTP_WAIT_MS;
+	deadline = loop_now_ms() + CAMERA_HTTP_WAIT_MS;
 	for (;;) {
 		if (h->active) {
 			curl_multi_perform(h->multi, &running);
@@ -792,7 +792,7 @@ camera_http_next(void *arg, struct image **frame, int64_t *time_ms,
 			h->cause = NULL;
 			return -1;
 		}
-		left = deadline - camera_now_ms();
+		left = deadline - loop_now_ms();
 		if (!h->active || left <= 0) {
 			xasprintf(cause, "camera %s: no frame within %d ms",
 			    h->name, CAMERA_HTTP_WAIT_MS);
@@ -801,7 +801,7 @@ camera_http_next(void *arg, struct image **frame, int64_t *time_ms,
 		curl_multi_poll(h->multi, NULL, 0, (int)left, NULL);
 	}
 
-	*time_ms = camera_now_ms();
+	*time_ms = loop_now_ms();
 	buf = h->part;
 	len = h->part_len;
 	h->part = NULL;

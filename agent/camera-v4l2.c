@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "camera.h"
+#include "loop.h"
 #include "xmalloc.h"
 
 /*
@@ -295,7 +296,7 @@ static void
 camera_v4l2_fail(struct camera_v4l2 *v)
 {
 	camera_v4l2_stop(v);
-	v->retry_ms = camera_now_ms() + v->backoff_ms;
+	v->retry_ms = loop_now_ms() + v->backoff_ms;
 	v->backoff_ms *= 2;
 	if (v->backoff_ms > CAMERA_V4L2_BACKOFF_MAX)
 		v->backoff_ms = CAMERA_V4L2_BACKOFF_MAX;
@@ -313,9 +314,9 @@ camera_v4l2_next(void *arg, struct image **frame, int64_t *time_ms,
 	int			 r;
 
 	if (v->fd == -1) {
-		if (camera_now_ms() < v->retry_ms) {
+		if (loop_now_ms() < v->retry_ms) {
 			xasprintf(cause, "camera %s: reopening in %.1f s",
-			    v->path, (v->retry_ms - camera_now_ms()) / 1000.0);
+			    v->path, (v->retry_ms - loop_now_ms()) / 1000.0);
 			return -1;
 		}
 		if (camera_v4l2_start(v, cause) != 0) {
@@ -335,7 +336,7 @@ camera_v4l2_next(void *arg, struct image **frame, int64_t *time_ms,
 		camera_v4l2_fail(v);
 		return -1;
 	}
-	*time_ms = camera_now_ms();
+	*time_ms = loop_now_ms();
 	if (b.flags & V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
 		*time_ms = (int64_t)b.timestamp.tv_sec * 1000 +
 		    b.timestamp.tv_usec / 1000;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "camera.h"
 #include "xmalloc.h"
@@ -34,16 +33,6 @@ struct camera {
 	void			*data;
 	int64_t			 interval_ms;
 };
-
-/* Returns the monotonic clock in milliseconds. */
-int64_t
-camera_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Parses a positive decimal side length; returns it or -1. */
 static int

@@ -52,9 +52,6 @@ int64_t		 camera_interval_ms(struct camera *);
 /* Closes the source; NULL is fine. */
 void		 camera_close(struct camera *);
 
-/* The monotonic clock in milliseconds. */
-int64_t		 camera_now_ms(void);
-
 /*
  * Backends. Each fills in a struct camera_ops and its private state; the
  * dispatch in camera.c owns the struct camera around them.

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "camera.h"
+#include "loop.h"
 #include "image.h"
 #include "test.h"
 #include "xmalloc.h"
@@ -747,7 +748,7 @@ TEST(test_http_refused)
 
 	if ((c = http_open(port, "/stream")) == NULL)
 		return;
-	start = camera_now_ms();
+	start = loop_now_ms();
 	CHECK_INT(camera_next(c, &img, &t, &cause), -1);
 	CHECK(cause != NULL && strstr(cause, "onnect") != NULL);
 	free(cause);
@@ -755,7 +756,7 @@ TEST(test_http_refused)
 	CHECK_INT(camera_next(c, &img, &t, &cause), -1);
 	CHECK(cause != NULL && strstr(cause, "reconnecting in 0.5") != NULL);
 	free(cause);
-	CHECK(camera_now_ms() - start < 300);
+	CHECK(loop_now_ms() - start < 300);
 	camera_close(c);
 }
 
