@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "file.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -263,32 +264,6 @@ store_mkdir(const char *path, char **cause)
 		errno = ENOTDIR;
 	xasprintf(cause, "%s: %s", path, strerror(errno));
 	return -1;
-}
-
-/*
- * Flushes directory PATH, making a rename or unlink in it durable. CAUSE
- * may be NULL when the caller cannot do better than carry on.
- */
-static int
-store_fsync_dir(const char *path, char **cause)
-{
-	int	fd, r = -1;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		if (cause != NULL)
-			xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fsync(fd) != 0) {
-		if (cause != NULL)
-			xasprintf(cause, "%s: fsync: %s", path,
-			    strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	close(fd);
-	return r;
 }
 
 /* Reads PRAGMA user_version into *V. */
@@ -720,58 +695,6 @@ store_photo_path(struct store *st, const char *hash)
 }
 
 /*
- * Writes LEN bytes to PATH in directory DIR, atomically and durably: a
- * temporary file in the same directory, fsync, rename, fsync of DIR.
- */
-static int
-store_write_file(const char *dir, const char *path, const uint8_t *data,
-    size_t len, char **cause)
-{
-	char	*tmp;
-	size_t	 done = 0;
-	ssize_t	 n;
-	int	 fd, r = -1;
-
-	xasprintf(&tmp, "%s/.tmp.XXXXXX", dir);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (done < len) {
-		if ((n = write(fd, data + done, len - done)) == -1) {
-			if (errno == EINTR)
-				continue;
-			xasprintf(cause, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		xasprintf(cause, "%s: fsync: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	r = store_fsync_dir(dir, cause);
-out:
-	if (fd != -1)
-		close(fd);
-	if (r != 0)
-		unlink(tmp);
-	free(tmp);
-	return r;
-}
-
-/*
  * Stores a photo. The file is written before the row, so a row never
  * names a missing file; a crash between leaves a file without a row, which
  * the next put of the same bytes adopts.
@@ -805,11 +728,11 @@ store_photo_put(struct store *st, const uint8_t *jpeg, size_t len,
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (created && store_fsync_dir(st->photos, cause) != 0)
+	if (created && file_fsync_dir(st->photos, cause) != 0)
 		goto out;
 	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
 	    (size_t)sb.st_size != len) {
-		if (store_write_file(dir, path, jpeg, len, cause) != 0)
+		if (file_write_atomic(path, jpeg, len, 0600, 1, cause) != 0)
 			goto out;
 	}
 	if (store_prepare(st, "INSERT OR IGNORE INTO photos (hash, created) "
@@ -1299,7 +1222,7 @@ store_unlink_photos(struct store *st, char **list, size_t n)
 		if ((path = store_photo_path(st, list[i])) != NULL) {
 			unlink(path);
 			xasprintf(&dir, "%s/%.2s", st->photos, list[i]);
-			store_fsync_dir(dir, NULL);
+			file_fsync_dir(dir, NULL);
 			free(dir);
 			free(path);
 		}

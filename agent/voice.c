@@ -18,6 +18,7 @@
 #include <espeak-ng/speak_lib.h>
 #include <portaudio.h>
 
+#include "file.h"
 #include "log.h"
 #include "voice.h"
 #include "xmalloc.h"
@@ -181,25 +182,6 @@ voice_le32(uint8_t *p, uint32_t v)
 	voice_le16(p + 2, v >> 16);
 }
 
-/* Writes LEN bytes at BUF to FD, through short writes. */
-static int
-voice_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The number a wav file name starts with ("000042-..."), or -1. */
 static long
 voice_wav_number(const char *name)
@@ -261,16 +243,13 @@ static int
 voice_wav_say(struct voice *v, const char *prompt,
     const struct voice_pcm *pcm, char **cause)
 {
-	uint8_t		 h[VOICE_WAV_HEADER];
 	uint32_t	 data = (uint32_t)(pcm->n * sizeof *pcm->samples);
-	uint8_t		*le = NULL;
-	char		*path, *tmp;
+	uint8_t		*h;
+	char		*path;
 	size_t		 i;
-	int		 fd, r = -1;
+	int		 r;
 
-	xasprintf(&path, "%s/%06u-%s.wav", v->dir, v->seq, prompt);
-	xasprintf(&tmp, "%s/.%06u-%s.wav.tmp", v->dir, v->seq, prompt);
-
+	h = xmalloc(VOICE_WAV_HEADER + (size_t)data);
 	memcpy(h, "RIFF", 4);
 	voice_le32(h + 4, 36 + data);
 	memcpy(h + 8, "WAVE", 4);
@@ -286,38 +265,17 @@ voice_wav_say(struct voice *v, const char *prompt,
 	voice_le32(h + 40, data);
 
 	/* The samples in file order, whatever the host's byte order. */
-	le = xmalloc(data);
 	for (i = 0; i < pcm->n; i++)
-		voice_le16(le + 2 * i, (uint16_t)pcm->samples[i]);
+		voice_le16(h + VOICE_WAV_HEADER + 2 * i,
+		    (uint16_t)pcm->samples[i]);
 
-	fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0644);
-	if (fd == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (voice_write_all(fd, h, sizeof h) != 0 ||
-	    voice_write_all(fd, le, data) != 0) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	v->seq++;
-	r = 0;
-out:
-	free(le);
-	free(tmp);
+	xasprintf(&path, "%s/%06u-%s.wav", v->dir, v->seq, prompt);
+	r = file_write_atomic(path, h, VOICE_WAV_HEADER + (size_t)data, 0644,
+	    0, cause);
+	if (r == 0)
+		v->seq++;
 	free(path);
+	free(h);
 	return r;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,5 +78,89 @@ too_large:
 out:
 	free(p);
 	close(fd);
+	return r;
+}
+
+int
+file_fsync_dir(const char *path, char **cause)
+{
+	int	fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY|O_DIRECTORY|O_CLOEXEC)) == -1) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fsync(fd) != 0) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: fsync: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, int durable, char **cause)
+{
+	const uint8_t	*p = data;
+	char		*dir, *tmp, *slash;
+	size_t		 done = 0;
+	ssize_t		 n;
+	int		 fd, r = -1;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	xasprintf(&tmp, "%s/.tmp.XXXXXX", dir);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(dir);
+		return -1;
+	}
+	if (fchmod(fd, mode) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		if ((n = write(fd, p + done, len - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (durable && fsync(fd) != 0) {
+		xasprintf(cause, "%s: fsync: %s", tmp, strerror(errno));
+		goto out;
+	}
+	n = close(fd);
+	fd = -1;
+	if (n != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = durable ? file_fsync_dir(dir, cause) : 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (r != 0)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
 	return r;
 }
