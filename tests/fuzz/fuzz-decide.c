@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "../unit/decide-oracle.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -65,16 +66,6 @@ fuzz_identity(unsigned v)
 	return (v & 3) == 0 ? DECIDE_NOBODY : (int64_t)(v & 3);
 }
 
-/* Whether a gated M is a vote, by the rule itself. */
-static int
-fuzz_vote(const struct decide_params *p, const struct decide_match *m)
-{
-	return m->identity != DECIDE_NOBODY && !m->deny_listed &&
-	    m->distance >= 0 && m->distance < p->match_threshold &&
-	    m->second_identity != m->identity &&
-	    m->second_distance - m->distance >= p->match_margin;
-}
-
 /* Whether M is near nobody: an unknown face. */
 static int
 fuzz_unknown(const struct decide_params *p, const struct decide_match *m)
@@ -82,38 +73,6 @@ fuzz_unknown(const struct decide_params *p, const struct decide_match *m)
 	return m->identity == DECIDE_NOBODY ||
 	    (m->distance >= p->unknown_threshold &&
 	    m->distance >= p->match_threshold);
-}
-
-/* Votes for X among the last N gated descriptors. */
-static int
-fuzz_window(const struct fuzz_oracle *o, int64_t x)
-{
-	int	i, votes = 0;
-
-	for (i = o->ngated - o->p->votes_n; i < o->ngated; i++) {
-		if (i >= 0 && o->gated[i].identity == x &&
-		    fuzz_vote(o->p, &o->gated[i]))
-			votes++;
-	}
-	return votes;
-}
-
-/* Whether gated descriptors voted for two people. */
-static int
-fuzz_conflict(const struct fuzz_oracle *o)
-{
-	int64_t	first = DECIDE_NOBODY;
-	int	i;
-
-	for (i = 0; i < o->ngated; i++) {
-		if (!fuzz_vote(o->p, &o->gated[i]))
-			continue;
-		if (first == DECIDE_NOBODY)
-			first = o->gated[i].identity;
-		else if (first != o->gated[i].identity)
-			return 1;
-	}
-	return 0;
 }
 
 /* Checks a grant of X against the policy and the vetoes. */
@@ -127,17 +86,17 @@ fuzz_check_grant(const struct fuzz_oracle *o, int64_t x)
 		fuzz_fail("granted after a deny-listed match");
 	if (o->live_failed)
 		fuzz_fail("granted after failed liveness");
-	if (fuzz_conflict(o))
+	if (decide_oracle_conflict(o->p, o->gated, o->ngated))
 		fuzz_fail("granted with votes for two people");
 	switch (p->policy) {
 	case CONFIG_POLICY_FACE:
 		face_policy = 1;
-		if (fuzz_window(o, x) < p->votes_k)
+		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			fuzz_fail("face: fewer than K votes");
 		break;
 	case CONFIG_POLICY_FACE_PIN:
 		face_policy = 1;
-		if (fuzz_window(o, x) < p->votes_k)
+		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			fuzz_fail("face+pin: fewer than K votes");
 		if (!o->pin_seen || o->pin_holder != x)
 			fuzz_fail("face+pin: no PIN of the person");
@@ -150,7 +109,7 @@ fuzz_check_grant(const struct fuzz_oracle *o, int64_t x)
 		face_policy = 1;
 		if (!o->pass_seen || o->pass_holder != x)
 			fuzz_fail("qr+face: no pass of the person");
-		if (x != DECIDE_NOBODY && fuzz_window(o, x) < p->votes_k)
+		if (x != DECIDE_NOBODY && decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			fuzz_fail("qr+face: fewer than K votes");
 		if (x == DECIDE_NOBODY && o->ngated == 0)
 			fuzz_fail("qr+face: nobody seen");

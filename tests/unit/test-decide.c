@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "decide.h"
+#include "decide-oracle.h"
 #include "test.h"
 
 #define A	((int64_t)1)
@@ -623,48 +624,6 @@ struct oracle {
 	int			bad;
 };
 
-/* Whether M (gated) is a vote for its identity, by the rule itself. */
-static int
-oracle_vote(const struct decide_params *p, const struct decide_match *m)
-{
-	return m->identity != DECIDE_NOBODY && !m->deny_listed &&
-	    m->distance < p->match_threshold &&
-	    m->second_identity != m->identity &&
-	    m->second_distance - m->distance >= p->match_margin;
-}
-
-/* Votes for X among the last N gated descriptors. */
-static int
-oracle_window(const struct oracle *o, int64_t x)
-{
-	int	i, votes = 0;
-
-	for (i = o->ngated - o->p->votes_n; i < o->ngated; i++) {
-		if (i >= 0 && o->gated[i].identity == x &&
-		    oracle_vote(o->p, &o->gated[i]))
-			votes++;
-	}
-	return votes;
-}
-
-/* Whether gated descriptors voted for two different people. */
-static int
-oracle_conflict(const struct oracle *o)
-{
-	int64_t	first = DECIDE_NOBODY;
-	int	i;
-
-	for (i = 0; i < o->ngated; i++) {
-		if (!oracle_vote(o->p, &o->gated[i]))
-			continue;
-		if (first == DECIDE_NOBODY)
-			first = o->gated[i].identity;
-		else if (first != o->gated[i].identity)
-			return 1;
-	}
-	return 0;
-}
-
 /* Whether a policy reads the face. */
 static int
 oracle_face_policy(enum config_policy policy)
@@ -741,15 +700,15 @@ oracle_step(struct oracle *o, const struct input *in, enum decide_verdict v,
 		ORACLE_FAIL(o, "granted after a deny-listed match");
 	if (o->live_failed)
 		ORACLE_FAIL(o, "granted after failed liveness");
-	if (oracle_conflict(o))
+	if (decide_oracle_conflict(o->p, o->gated, o->ngated))
 		ORACLE_FAIL(o, "granted with votes for two people");
 	switch (p->policy) {
 	case CONFIG_POLICY_FACE:
-		if (oracle_window(o, x) < p->votes_k)
+		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			ORACLE_FAIL(o, "face: fewer than K votes");
 		break;
 	case CONFIG_POLICY_FACE_PIN:
-		if (oracle_window(o, x) < p->votes_k)
+		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			ORACLE_FAIL(o, "face+pin: fewer than K votes");
 		if (!o->pin_seen || o->pin_holder != x)
 			ORACLE_FAIL(o, "face+pin: no PIN of the person");
@@ -761,7 +720,7 @@ oracle_step(struct oracle *o, const struct input *in, enum decide_verdict v,
 	case CONFIG_POLICY_QR_FACE:
 		if (!o->pass_seen || o->pass_holder != x)
 			ORACLE_FAIL(o, "qr+face: no pass of the person");
-		if (x != DECIDE_NOBODY && oracle_window(o, x) < p->votes_k)
+		if (x != DECIDE_NOBODY && decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			ORACLE_FAIL(o, "qr+face: fewer than K votes");
 		if (x == DECIDE_NOBODY && o->ngated == 0)
 			ORACLE_FAIL(o, "qr+face: nobody seen");
@@ -814,9 +773,9 @@ oracle_run(const struct decide_params *p, const struct input *seq, int len)
 		oracle_step(&o, in, v, d);
 		if (p->policy == CONFIG_POLICY_FACE && o.finals == 0 &&
 		    in->kind == IN_OBS && o.ngated > 0 && !o.deny_seen &&
-		    !o.live_failed && !oracle_conflict(&o) &&
+		    !o.live_failed && !decide_oracle_conflict(o.p, o.gated, o.ngated) &&
 		    (!p->require_liveness || o.live_passed) &&
-		    oracle_window(&o, o.gated[o.ngated - 1].identity) >=
+		    decide_oracle_window(o.p, o.gated, o.ngated, o.gated[o.ngated - 1].identity) >=
 		    p->votes_k)
 			ORACLE_FAIL(&o, "face: grant withheld");
 	}
