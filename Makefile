@@ -38,7 +38,7 @@ OPT		 = -O1 -g -fno-omit-frame-pointer \
 		   -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 
-CPPFLAGS	+= -Ishared -Iagent -MMD -MP \
+CPPFLAGS	+= -Ishared -Iagent -Iconsole -MMD -MP \
 		   -DGATEHOUSE_MODELS_DIR='"$(DATADIR)/models"'
 ALL_CFLAGS	 = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	 = $(OPT) $(LDFLAGS)
@@ -48,8 +48,10 @@ LIBS		 = $(PKG_LIBS) $(XNN_LIBS)
 # (SAN=1, B=...) keep theirs under $(B).
 ifeq ($(B),build)
 AGENT		 = agent/gatehouse-agent
+CONSOLE		 = console/gatehouse
 else
 AGENT		 = $(B)/gatehouse-agent
+CONSOLE		 = $(B)/gatehouse
 endif
 
 SHARED_SRCS	 = shared/file.c shared/lineio.c shared/log.c shared/loop.c \
@@ -60,13 +62,19 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/config.c agent/voice.c agent/door.c agent/door-sim.c \
 		   agent/door-gpiod.c agent/door-keeper.c agent/camera.c \
 		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c \
-		   agent/track.c agent/quality.c agent/decide.c
-AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c
+		   agent/track.c agent/quality.c agent/decide.c \
+		   agent/worker.c agent/worker-msg.c agent/control.c agent/child.c
+AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c \
+		   agent/cmd-dial.c agent/daemon.c agent/sighting.c \
+		   agent/handlers.c agent/speaker.c
+CONSOLE_LIB_SRCS = console/client.c console/batch.c
+CONSOLE_MAIN_SRCS = console/gatehouse.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door camera proto track decide
+		   config voice door camera proto track decide worker control
+CONSOLE_TESTS	 = batch
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide
+FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)
@@ -75,6 +83,9 @@ TEST_LIB_OBJS	 = $(TEST_LIB_SRCS:%.c=$(B)/%.o)
 UNIT_BINS	 = $(UNIT_TESTS:%=$(B)/tests/unit/test-%)
 TOOL_BINS	 = $(TOOLS:%=$(B)/tests/tools/%)
 LIB_OBJS	 = $(AGENT_LIB_OBJS) $(SHARED_OBJS)
+CONSOLE_LIB_OBJS = $(CONSOLE_LIB_SRCS:%.c=$(B)/%.o)
+CONSOLE_MAIN_OBJS = $(CONSOLE_MAIN_SRCS:%.c=$(B)/%.o)
+CONSOLE_TEST_BINS = $(CONSOLE_TESTS:%=$(B)/tests/unit/test-%)
 
 .PHONY: all deps models demo check unit check-clang check-san check-fuzz \
 	bench fuzz fixtures install clean tests tools
@@ -82,7 +93,7 @@ LIB_OBJS	 = $(AGENT_LIB_OBJS) $(SHARED_OBJS)
 # Objects built through chained rules are kept, not deleted as intermediate.
 .PRECIOUS: $(B)/%.o
 
-all: $(if $(AGENT_MAIN_SRCS),$(AGENT))
+all: $(AGENT) $(CONSOLE)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -100,13 +111,20 @@ FORCE:
 $(AGENT): $(AGENT_MAIN_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(CONSOLE): $(CONSOLE_MAIN_OBJS) $(CONSOLE_LIB_OBJS) $(SHARED_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(TEST_LIB_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(CONSOLE_TEST_BINS): $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o \
+    $(TEST_LIB_OBJS) $(CONSOLE_LIB_OBJS) $(SHARED_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-tests: $(UNIT_BINS) $(TOOL_BINS)
+tests: $(UNIT_BINS) $(CONSOLE_TEST_BINS) $(TOOL_BINS)
 tools: $(TOOL_BINS)
 
 deps:
@@ -133,10 +151,11 @@ models:
 
 # Unit, equivalence and regress tests; each suite ends with
 # "NAME: N passed, N failed".
-unit: all $(UNIT_BINS) $(TOOL_BINS)
+unit: all $(UNIT_BINS) $(CONSOLE_TEST_BINS) $(TOOL_BINS)
 	@GATEHOUSE_MODELS=$(MODELS) GATEHOUSE_FACES=$(FACES) \
-	    tests/run-suites.sh $(UNIT_BINS)
-	@tests/regress/run.sh $(AGENT) $(MODELS) $(B)/tests/tools $(FACES)
+	    tests/run-suites.sh $(UNIT_BINS) $(CONSOLE_TEST_BINS)
+	@tests/regress/run.sh $(AGENT) $(MODELS) $(B)/tests/tools $(FACES) \
+	    $(CONSOLE)
 
 # deps runs first in its own step: the flags from pkg-config are read when
 # make starts, so the build runs in a make started after the install.
@@ -188,6 +207,6 @@ fixtures: models $(B)/tests/tools/ppm-from
 	@PPM_FROM=$(B)/tests/tools/ppm-from tests/reference/gen.sh $(MODELS)
 
 clean:
-	rm -rf build $(AGENT)
+	rm -rf build $(AGENT) $(CONSOLE)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -85,6 +85,9 @@
  * detector_input_size: TinyFaceDetector's grid needs a multiple of 32;
  * under 128 it finds almost nothing, over 1024 it is slower than SSD.
  *
+ * held_open_after: a door held open for a second is someone walking
+ * through; an hour is the longest wait that is still an alarm.
+ *
  * inference_threads: 0 is one per core; 64 bounds a typo.
  *
  * max_pixels: the largest image decoded; 64 Mpx (the default, as
@@ -109,13 +112,24 @@
 	    "start a file camera over when its frames run out")		\
 	X(door, STRING, "sim:/run/gatehouse/door", 0, 0, NULL,		\
 	    config_check_door, 0, "the door relay and its sensors")	\
+	X(door_name, STRING, "door", 0, 0, NULL, config_check_name, 0,	\
+	    "the door's name in events and consoles")			\
 	X(door_pulse, DURATION, "3s", CONFIG_MSEC(100), CONFIG_SEC(60),	\
 	    NULL, NULL, 1, "how long a grant releases the door")	\
 	X(door_max_pulse, DURATION, "10s", CONFIG_MSEC(100),		\
 	    CONFIG_SEC(60), NULL, NULL, 0,				\
 	    "the longest pulse the door keeper allows")			\
+	X(held_open_after, DURATION, "30s", CONFIG_SEC(1), CONFIG_HOUR(1), \
+	    NULL, NULL, 1, "a door open longer than this raises an alarm") \
 	X(voice, STRING, "none", 0, 0, NULL, config_check_voice, 1,	\
 	    "how the door speaks to visitors")				\
+	X(voice_welcome, STRING, "Welcome, %n", 0, 0, NULL,		\
+	    config_check_welcome, 1, "what a granted person hears")	\
+	X(voice_wait, STRING, "Please wait, a guard has been called", 0, \
+	    0, NULL, config_check_prompt, 1,				\
+	    "what an unknown or uncertain visitor hears")		\
+	X(voice_refused, STRING, "Sorry, I cannot let you in", 0, 0,	\
+	    NULL, config_check_prompt, 1, "what a refused visitor hears") \
 	X(policy, CHOICE, "face", 0, 0, config_policies, NULL, 1,	\
 	    "what lets a person in")					\
 	X(allow_pin_only, BOOL, "no", 0, 0, NULL, NULL, 1,		\
@@ -141,6 +155,8 @@
 	    "the detection score a face must exceed")			\
 	X(inference_threads, INT, "0", 0, 64, NULL, NULL, 0,		\
 	    "inference threads, 0 for one per core")			\
+	X(worker_user, STRING, "nobody", 0, 0, NULL, config_check_user,	\
+	    0, "the user the vision worker runs as, when started as root") \
 	X(max_pixels, INT, "67108864", 4096, 1073741824, NULL, NULL, 0,	\
 	    "the largest image decoded, in pixels")			\
 	X(viewer_users, USERS, "", 0, 0, NULL, NULL, 1,			\

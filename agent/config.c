@@ -22,6 +22,10 @@
  * of useradd on Debian); uids up to 2^32 - 2 ((uid_t)-1 means none).
  */
 #define CONFIG_MAX_USER		32
+/* The longest door_name. */
+#define CONFIG_MAX_NAME		64
+/* The longest spoken prompt, in bytes (a name may be added to it). */
+#define CONFIG_MAX_PROMPT	200
 #define CONFIG_MAX_UID		4294967294LL
 /* V4L2 devices are /dev/video0 to /dev/video255. */
 #define CONFIG_MAX_VIDEO	255
@@ -82,6 +86,10 @@ static int	config_check_camera(const char *, int64_t, char **);
 static int	config_check_door(const char *, int64_t, char **);
 static int	config_check_voice(const char *, int64_t, char **);
 static int	config_check_input_size(const char *, int64_t, char **);
+static int	config_check_name(const char *, int64_t, char **);
+static int	config_check_user(const char *, int64_t, char **);
+static int	config_check_welcome(const char *, int64_t, char **);
+static int	config_check_prompt(const char *, int64_t, char **);
 
 static const struct config_keyword config_table[] = {
 #define CONFIG_ENTRY(name, type, def, lo, hi, choices, check, reload, desc) \
@@ -215,7 +223,7 @@ config_parse_double(const char *s, double *v)
 }
 
 /* Parses a duration: digits and a unit, into milliseconds. */
-static int
+int
 config_parse_duration(const char *s, int64_t *v)
 {
 	size_t	n, i;
@@ -487,6 +495,71 @@ config_check_input_size(const char *unused, int64_t v, char **why)
 	return 0;
 }
 
+/*
+ * door_name: it names the door in events, logs and every console's list,
+ * so it is short and plain: letters, digits, '-', '_' and '.'.
+ */
+static int
+config_check_name(const char *s, int64_t unused, char **why)
+{
+	size_t	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+	(void)unused;
+	if (*s == '\0' || s[n] != '\0' || n > CONFIG_MAX_NAME) {
+		xasprintf(why, "expected 1 to %d letters, digits, '-', '_' "
+		    "or '.'", CONFIG_MAX_NAME);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks a spoken prompt: printable text of at most CONFIG_MAX_PROMPT
+ * bytes, where "%%" is a '%' and "%n" (only if NAME_OK) the person's name.
+ */
+static int
+config_check_spoken(const char *s, int name_ok, char **why)
+{
+	const char	*p;
+
+	if (*s == '\0' || strlen(s) > CONFIG_MAX_PROMPT)
+		goto bad;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			goto bad;
+		if (*p == '%') {
+			if (p[1] == '%' || (p[1] == 'n' && name_ok))
+				p++;
+			else
+				goto bad;
+		}
+	}
+	return 0;
+
+bad:
+	xasprintf(why, "expected 1 to %d bytes of printable text%s",
+	    CONFIG_MAX_PROMPT, name_ok ? " (%n is the name, %% a '%')" :
+	    " (%% is a '%'; no name is ever spoken here)");
+	return -1;
+}
+
+/* voice_welcome: may name the person. */
+static int
+config_check_welcome(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	return config_check_spoken(s, 1, why);
+}
+
+/* voice_wait and voice_refused: never a name (see voice.h). */
+static int
+config_check_prompt(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	return config_check_spoken(s, 0, why);
+}
+
 /* Whether C may be in a user or group name. */
 static int
 config_user_char(char c, int first)
@@ -553,6 +626,25 @@ bad:
 	xasprintf(why, "expected user names, uids or @groups separated by "
 	    "commas");
 	return -1;
+}
+
+/* worker_user: one user name or uid. */
+static int
+config_check_user(const char *s, int64_t unused, char **why)
+{
+	char	*out = NULL, *ignored = NULL;
+	int	 ok;
+
+	(void)unused;
+	ok = *s != '@' && strchr(s, ',') == NULL &&
+	    config_parse_users(s, &out, &ignored) == 0 && *out != '\0';
+	free(out);
+	free(ignored);
+	if (!ok) {
+		xasprintf(why, "expected one user name or uid");
+		return -1;
+	}
+	return 0;
 }
 
 /* Describes what keyword K accepts, for an error message. */

@@ -80,6 +80,11 @@ void	config_print(FILE *f, const struct config *c);
  */
 int	config_reload_check(const struct config *old,
 	    const struct config *new, char **cause);
+/*
+ * Parses a duration as gatehouse.conf writes them (a whole number and a
+ * unit: ms, s, m, h or d) into *MS. Returns 0, or -1.
+ */
+int	config_parse_duration(const char *, int64_t *ms);
 /* Frees the strings of C (not C itself). */
 void	config_free(struct config *c);
 

@@ -1,7 +1,8 @@
 /*
- * gatehouse-agent: the door agent. For now it checks and prints its
- * configuration (-t, -T) and carries the face engine's and the store's
- * command-line tools.
+ * gatehouse-agent: the door agent. Without a command it runs the daemon in
+ * the foreground (daemon.c) on the configuration file of -f; -t checks and
+ * -T prints that configuration; the commands are tools on the face engine,
+ * the store and the control socket.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,8 @@
 
 #include "agent.h"
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
-
-#define AGENT_CONF	"/etc/gatehouse/gatehouse.conf"
 
 static const struct {
 	const char	*name;
@@ -25,6 +25,8 @@ static const struct {
 	    "FILE_B" },
 	{ "match", cmd_match_exec, "match [--threshold T] FILE..." },
 	{ "verify-log", cmd_verify_log_exec, "verify-log [-d DATA_DIR]" },
+	{ "dial-stdio", cmd_dial_stdio_exec, "dial-stdio [-f FILE] "
+	    "[-S SOCKET]" },
 };
 
 static void
@@ -32,14 +34,17 @@ usage(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: gatehouse-agent [-f FILE] -t | -T\n");
+	fprintf(f, "usage: gatehouse-agent [-f FILE] [-t | -T]\n");
 	for (i = 0; i < sizeof agent_commands / sizeof agent_commands[0]; i++)
 		fprintf(f, "       gatehouse-agent %s\n", agent_commands[i].usage);
 	fprintf(f, "common options: [--models DIR] [--threads N] "
 	    "[--max-pixels N] [--tiny-landmarks]\n");
 }
 
-/* -t checks the configuration, -T prints the effective one. */
+/*
+ * Runs the daemon on the configuration FILE, or with -t checks it and with
+ * -T prints the effective configuration.
+ */
 static int
 agent_config(int argc, char **argv)
 {
@@ -64,10 +69,12 @@ agent_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (!check && !dump)) {
+	if (optind != argc || (check && dump)) {
 		usage(stderr);
 		return 2;
 	}
+	if (!check && !dump)
+		return agent_run(path);
 	if (config_load(path, &c, &cause) != 0) {
 		fprintf(stderr, "gatehouse-agent: %s\n", cause);
 		free(cause);
@@ -87,10 +94,8 @@ main(int argc, char **argv)
 	size_t	i;
 
 	log_init("gatehouse-agent", LOG_LEVEL_WARN);
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return agent_run(AGENT_CONF);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);

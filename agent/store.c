@@ -1,6 +1,6 @@
 /*
  * The store: SQLite schema and migrations, people, templates, photos,
- * the hash-chained event log, the outbox and retention.
+ * visits, the hash-chained event log, the outbox and retention.
  */
 #include <sys/stat.h>
 
@@ -40,6 +40,13 @@ struct store {
  * many NULLs). chain has exactly one row: anchor_* is the event the oldest
  * remaining event chains from (0 and 64 '0's until events expire), head_*
  * the newest event, so deleting the newest row is found too.
+ *
+ * Migration 2: people.removed (a person no longer recognised, whose name
+ * and history stay), visits.descriptor (the best descriptor of a visit, to
+ * know a waiting face again) and visit_photos (the photos of a visit's
+ * track with their descriptors, for enrolling an approved visitor; one row
+ * per photo, and the index on photo serves the "still used?" check before
+ * a photo file is deleted).
  */
 static const char *store_migrations[] = {
 	"CREATE TABLE people ("
@@ -121,6 +128,19 @@ static const char *store_migrations[] = {
 	") STRICT;"
 	"CREATE INDEX outbox_event ON outbox(event_id);"
 	"CREATE INDEX outbox_due ON outbox(state, next_try);",
+
+	"ALTER TABLE people ADD COLUMN removed INTEGER;"
+	"ALTER TABLE visits ADD COLUMN descriptor BLOB CHECK"
+	"  (descriptor IS NULL OR length(descriptor) = 512);"
+	"CREATE TABLE visit_photos ("
+	"  visit_id INTEGER NOT NULL REFERENCES visits(id),"
+	"  photo TEXT NOT NULL REFERENCES photos(hash),"
+	"  descriptor BLOB CHECK"
+	"    (descriptor IS NULL OR length(descriptor) = 512),"
+	"  time INTEGER NOT NULL,"
+	"  PRIMARY KEY (visit_id, photo)"
+	") STRICT;"
+	"CREATE INDEX visit_photos_photo ON visit_photos(photo);",
 };
 #define STORE_VERSION \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -248,6 +268,114 @@ store_hex(const unsigned char *md, char out[STORE_HASH_LEN + 1])
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[STORE_HASH_LEN] = '\0';
+}
+
+/* Checks that HASH is NULL or a well-formed photo hash. */
+static int
+store_photo_check(const char *hash, char **cause)
+{
+	if (hash != NULL && !store_hash_valid(hash)) {
+		xasprintf(cause, "bad photo hash");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Encodes DESC as a descriptor blob: 128 little-endian float32, so the
+ * bytes are the same on every host and a value comes back bit-exact.
+ */
+static int
+store_desc_encode(const float *desc, uint8_t blob[STORE_DESCRIPTOR * 4],
+    char **cause)
+{
+	uint32_t	u;
+	int		i;
+
+	for (i = 0; i < STORE_DESCRIPTOR; i++) {
+		if (!isfinite(desc[i])) {
+			xasprintf(cause, "descriptor value %d is not finite",
+			    i);
+			return -1;
+		}
+		memcpy(&u, &desc[i], 4);
+		blob[4 * i] = u & 0xff;
+		blob[4 * i + 1] = (u >> 8) & 0xff;
+		blob[4 * i + 2] = (u >> 16) & 0xff;
+		blob[4 * i + 3] = u >> 24;
+	}
+	return 0;
+}
+
+/* Decodes a descriptor blob into DESC. */
+static void
+store_desc_decode(const uint8_t *b, float desc[STORE_DESCRIPTOR])
+{
+	uint32_t	u;
+	int		i;
+
+	for (i = 0; i < STORE_DESCRIPTOR; i++) {
+		u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+		    (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+		memcpy(&desc[i], &u, 4);
+	}
+}
+
+/* Binds descriptor blob BLOB, or NULL. */
+static int
+store_bind_desc(sqlite3_stmt *stmt, int i, const uint8_t *blob)
+{
+	if (blob == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_blob(stmt, i, blob, STORE_DESCRIPTOR * 4,
+	    SQLITE_TRANSIENT);
+}
+
+/*
+ * Column I as a descriptor into DESC: 1 if there is one, 0 if it is NULL,
+ * -1 if it is not 512 bytes.
+ */
+static int
+store_column_desc(sqlite3_stmt *stmt, int i, float desc[STORE_DESCRIPTOR])
+{
+	const uint8_t	*b;
+
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return 0;
+	b = sqlite3_column_blob(stmt, i);
+	if (b == NULL || sqlite3_column_bytes(stmt, i) != STORE_DESCRIPTOR * 4)
+		return -1;
+	store_desc_decode(b, desc);
+	return 1;
+}
+
+/*
+ * Runs SQL binding ARG as ?1 and puts the first column of the first row in
+ * *V. Returns 0, 1 if there is no row or the value is NULL, -1 on error.
+ */
+static int
+store_get_int(struct store *st, const char *sql, int64_t arg, int64_t *v,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r = -1;
+
+	if (store_prepare(st, sql, &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, arg);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+			r = 1;
+		else {
+			*v = sqlite3_column_int64(stmt, 0);
+			r = 0;
+		}
+	} else if (rc == SQLITE_DONE)
+		r = 1;
+	else
+		store_error(st, cause, "database");
+	sqlite3_finalize(stmt);
+	return r;
 }
 
 /* Creates directory PATH 0700 unless it exists as a directory. */
@@ -424,7 +552,11 @@ store_close(struct store *st)
 	free(st);
 }
 
-/* Adds a person. */
+/*
+ * Adds a person. A removed person's name stays taken: their events and
+ * visits go on naming them, and a new person of the same name would be
+ * mistaken for them; the message says so, for the operator to choose.
+ */
 int
 store_person_add(struct store *st, const char *name, const char *email,
     const char *phone, int64_t *id, char **cause)
@@ -432,6 +564,7 @@ store_person_add(struct store *st, const char *name, const char *email,
 	sqlite3_stmt	*stmt = NULL;
 	size_t		 len = strlen(name);
 	int		 rc, r = -1;
+	int		 removed = 0;
 
 	if (len == 0 || len > STORE_NAME_MAX ||
 	    strspn(name, "0123456789") == len) {
@@ -447,10 +580,17 @@ store_person_add(struct store *st, const char *name, const char *email,
 	store_bind_text(stmt, 3, phone);
 	sqlite3_bind_int64(stmt, 4, store_now());
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
-		if (rc == SQLITE_CONSTRAINT_UNIQUE)
-			xasprintf(cause, "a person named '%s' already exists",
-			    name);
-		else
+		if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+			sqlite3_finalize(stmt);
+			if (store_prepare(st, "SELECT removed IS NOT NULL FROM "
+			    "people WHERE name = ?", &stmt, cause) != 0)
+				goto out;
+			store_bind_text(stmt, 1, name);
+			if (sqlite3_step(stmt) == SQLITE_ROW)
+				removed = sqlite3_column_int(stmt, 0);
+			xasprintf(cause, "a person named '%s' already exists%s",
+			    name, removed ? " (removed)" : "");
+		} else
 			store_error(st, cause, "add person");
 		goto out;
 	}
@@ -473,11 +613,12 @@ store_person_read(sqlite3_stmt *stmt, struct store_person *p)
 	p->deny_listed = sqlite3_column_int(stmt, 4);
 	p->created = sqlite3_column_int64(stmt, 5);
 	p->forgotten = sqlite3_column_int64(stmt, 6);
+	p->removed = sqlite3_column_int64(stmt, 7);
 }
 
 #define STORE_PERSON_COLUMNS \
-	"SELECT id, name, email, phone, deny_listed, created, forgotten " \
-	"FROM people "
+	"SELECT id, name, email, phone, deny_listed, created, forgotten, " \
+	"removed FROM people "
 
 /* Finds a person by name or id. */
 int
@@ -582,41 +723,25 @@ store_person_deny(struct store *st, int64_t id, int on, char **cause)
 	    "WHERE id = ?1", id, on != 0, "deny person", cause);
 }
 
-/* Adds a template. */
-int
-store_template_add(struct store *st, int64_t person_id,
-    const float desc[STORE_DESCRIPTOR], const char *photo_hash, int64_t *id,
-    char **cause)
+/*
+ * Inserts a template from descriptor blob BLOB. Nothing biometric may come
+ * back for a forgotten person, nor be added to a removed one, whom the
+ * gallery no longer holds.
+ */
+static int
+store_template_insert(struct store *st, int64_t person_id,
+    const uint8_t *blob, const char *photo_hash, int64_t *id, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	uint8_t		 blob[STORE_DESCRIPTOR * 4];
-	uint32_t	 u;
-	int		 i, rc, r = -1;
+	int		 rc, r = -1;
 
-	for (i = 0; i < STORE_DESCRIPTOR; i++) {
-		if (!isfinite(desc[i])) {
-			xasprintf(cause, "descriptor value %d is not finite",
-			    i);
-			return -1;
-		}
-		memcpy(&u, &desc[i], 4);
-		blob[4 * i] = u & 0xff;
-		blob[4 * i + 1] = (u >> 8) & 0xff;
-		blob[4 * i + 2] = (u >> 16) & 0xff;
-		blob[4 * i + 3] = u >> 24;
-	}
-	if (photo_hash != NULL && !store_hash_valid(photo_hash)) {
-		xasprintf(cause, "bad photo hash");
-		return -1;
-	}
-	/* Nothing biometric may come back for a forgotten person. */
 	if (store_prepare(st, "INSERT INTO templates (person_id, descriptor, "
 	    "photo, created) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 "
-	    "FROM people WHERE id = ?1 AND forgotten IS NULL)", &stmt,
-	    cause) != 0)
+	    "FROM people WHERE id = ?1 AND forgotten IS NULL AND removed IS "
+	    "NULL)", &stmt, cause) != 0)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, person_id);
-	sqlite3_bind_blob(stmt, 2, blob, sizeof blob, SQLITE_TRANSIENT);
+	store_bind_desc(stmt, 2, blob);
 	store_bind_text(stmt, 3, photo_hash);
 	sqlite3_bind_int64(stmt, 4, store_now());
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
@@ -627,7 +752,8 @@ store_template_add(struct store *st, int64_t person_id,
 		goto out;
 	}
 	if (sqlite3_changes(st->db) != 1) {
-		xasprintf(cause, "no person %lld", (long long)person_id);
+		xasprintf(cause, "no person %lld (or forgotten or removed)",
+		    (long long)person_id);
 		goto out;
 	}
 	if (id != NULL)
@@ -638,33 +764,39 @@ out:
 	return r;
 }
 
+/* Adds a template. */
+int
+store_template_add(struct store *st, int64_t person_id,
+    const float desc[STORE_DESCRIPTOR], const char *photo_hash, int64_t *id,
+    char **cause)
+{
+	uint8_t	blob[STORE_DESCRIPTOR * 4];
+
+	if (store_desc_encode(desc, blob, cause) != 0 ||
+	    store_photo_check(photo_hash, cause) != 0)
+		return -1;
+	return store_template_insert(st, person_id, blob, photo_hash, id,
+	    cause);
+}
+
 /* Calls CB for every template. */
 int
 store_templates_each(struct store *st, int (*cb)(int64_t, int64_t,
     const float *, void *), void *arg, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	const uint8_t	*b;
 	float		 desc[STORE_DESCRIPTOR];
-	uint32_t	 u;
-	int		 i, rc, r = -1;
+	int		 rc, r = -1;
 
 	if (store_prepare(st, "SELECT person_id, id, descriptor FROM "
 	    "templates ORDER BY id", &stmt, cause) != 0)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		b = sqlite3_column_blob(stmt, 2);
-		if (b == NULL || sqlite3_column_bytes(stmt, 2) !=
-		    STORE_DESCRIPTOR * 4) {
+		if (store_column_desc(stmt, 2, desc) != 1) {
 			xasprintf(cause, "template %lld: bad descriptor",
 			    (long long)sqlite3_column_int64(stmt, 1));
+			r = -1;
 			goto out;
-		}
-		for (i = 0; i < STORE_DESCRIPTOR; i++) {
-			u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-			    (uint32_t)b[4 * i + 2] << 16 |
-			    (uint32_t)b[4 * i + 3] << 24;
-			memcpy(&desc[i], &u, 4);
 		}
 		r = cb(sqlite3_column_int64(stmt, 0),
 		    sqlite3_column_int64(stmt, 1), desc, arg);
@@ -973,15 +1105,34 @@ out:
 	return r;
 }
 
+/* Checks EV and its NOB outbox rows before a transaction: rows need EV. */
+static int
+store_event_check(const struct store_event *ev, size_t nob, char **cause)
+{
+	if (ev == NULL) {
+		if (nob == 0)
+			return 0;
+		xasprintf(cause, "outbox rows without an event");
+		return -1;
+	}
+	if (ev->type == NULL || *ev->type == '\0') {
+		xasprintf(cause, "event without a type");
+		return -1;
+	}
+	return 0;
+}
+
 /* Appends an event with its outbox rows, all or nothing. */
 int
 store_event_append_outbox(struct store *st, const struct store_event *ev,
     const struct store_outbox *ob, size_t nob, int64_t *id, char **cause)
 {
-	if (ev->type == NULL || *ev->type == '\0') {
-		xasprintf(cause, "event without a type");
+	if (ev == NULL) {
+		xasprintf(cause, "no event");
 		return -1;
 	}
+	if (store_event_check(ev, nob, cause) != 0)
+		return -1;
 	if (store_begin(st, cause) != 0)
 		return -1;
 	if (store_event_insert(st, ev, ob, nob, id, cause) != 0) {
@@ -1052,6 +1203,47 @@ store_events_each(struct store *st, int64_t since_id, int limit,
 out:
 	sqlite3_finalize(stmt);
 	return r;
+}
+
+/*
+ * The first event at or after TIME. Times need not rise with ids (the
+ * clock may step back), so this is the lowest id with a time at or after
+ * TIME: what follows it may hold an earlier time, never the reverse.
+ */
+int
+store_event_first_after(struct store *st, int64_t time, int64_t *id,
+    char **cause)
+{
+	char	anchor[STORE_HASH_LEN + 1], head[STORE_HASH_LEN + 1];
+	int64_t	anchor_id, head_id, v;
+	int	r;
+
+	if ((r = store_get_int(st, "SELECT min(id) FROM events WHERE time >= "
+	    "?1", time, &v, cause)) == 0) {
+		*id = v;
+		return 0;
+	}
+	if (r < 0)
+		return -1;
+	if (store_chain_get(st, &anchor_id, anchor, &head_id, head,
+	    cause) != 0)
+		return -1;
+	*id = head_id + 1;
+	return 0;
+}
+
+/* The time of the newest event, 0 if none. */
+int
+store_event_last_time(struct store *st, int64_t *time, char **cause)
+{
+	int64_t	v;
+	int	r;
+
+	if ((r = store_get_int(st, "SELECT time FROM events WHERE id = "
+	    "(SELECT head_id FROM chain WHERE id = 1)", 0, &v, cause)) < 0)
+		return -1;
+	*time = r == 0 ? v : 0;
+	return 0;
 }
 
 /*
@@ -1188,6 +1380,522 @@ store_verify_log(struct store *st, int64_t *count, int64_t *bad_id,
 	return r;
 }
 
+/*
+ * Appends EV, if not NULL, as an event of visit ID with its NOB outbox
+ * rows; inside a transaction. *EVENT_ID is 0 without EV.
+ */
+static int
+store_visit_event(struct store *st, int64_t id, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *event_id,
+    char **cause)
+{
+	struct store_event	e;
+
+	if (ev == NULL) {
+		if (event_id != NULL)
+			*event_id = 0;
+		return 0;
+	}
+	e = *ev;
+	e.visit_id = id;
+	return store_event_insert(st, &e, ob, nob, event_id, cause);
+}
+
+/*
+ * Adds photo HASH with descriptor blob BLOB (may be NULL) to visit ID,
+ * which exists; the first row of a photo stays. Inside a transaction.
+ */
+static int
+store_visit_photo_insert(struct store *st, int64_t id, const char *hash,
+    const uint8_t *blob, int64_t time, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r = -1;
+
+	if (store_prepare(st, "INSERT INTO visit_photos (visit_id, photo, "
+	    "descriptor, time) VALUES (?, ?, ?, ?) ON CONFLICT (visit_id, "
+	    "photo) DO NOTHING", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, hash);
+	store_bind_desc(stmt, 3, blob);
+	sqlite3_bind_int64(stmt, 4, time);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "no photo %s", hash);
+		else
+			store_error(st, cause, "add visit photo");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Adds a pending visit, with its event and outbox rows, all or nothing. */
+int
+store_visit_add_outbox(struct store *st, const char *door, int64_t time,
+    const char *photo_hash, const float *desc, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *visit_id,
+    int64_t *event_id, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	uint8_t		 blob[STORE_DESCRIPTOR * 4];
+	int64_t		 id;
+	int		 rc, r = -1;
+
+	if (store_photo_check(photo_hash, cause) != 0 ||
+	    (desc != NULL && store_desc_encode(desc, blob, cause) != 0) ||
+	    store_event_check(ev, nob, cause) != 0)
+		return -1;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_prepare(st, "INSERT INTO visits (door, first_seen, "
+	    "last_seen, photo, descriptor) VALUES (?1, ?2, ?2, ?3, ?4)", &stmt,
+	    cause) != 0)
+		goto out;
+	store_bind_text(stmt, 1, door);
+	sqlite3_bind_int64(stmt, 2, time);
+	store_bind_text(stmt, 3, photo_hash);
+	store_bind_desc(stmt, 4, desc != NULL ? blob : NULL);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "no photo %s", photo_hash);
+		else
+			store_error(st, cause, "add visit");
+		goto out;
+	}
+	id = sqlite3_last_insert_rowid(st->db);
+	if (photo_hash != NULL && store_visit_photo_insert(st, id, photo_hash,
+	    desc != NULL ? blob : NULL, time, cause) != 0)
+		goto out;
+	if (store_visit_event(st, id, ev, ob, nob, event_id, cause) != 0)
+		goto out;
+	if (store_commit(st, cause) != 0)
+		goto out;
+	if (visit_id != NULL)
+		*visit_id = id;
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	if (r != 0)
+		store_rollback(st);
+	return r;
+}
+
+/* Adds a pending visit and its event. */
+int
+store_visit_add(struct store *st, const char *door, int64_t time,
+    const char *photo_hash, const float *desc, const struct store_event *ev,
+    int64_t *visit_id, int64_t *event_id, char **cause)
+{
+	return store_visit_add_outbox(st, door, time, photo_hash, desc, ev,
+	    NULL, 0, visit_id, event_id, cause);
+}
+
+/*
+ * A pending visit seen again. A NULL photo or descriptor leaves the best
+ * one as it was, so a frame without a usable face cannot erase it.
+ */
+int
+store_visit_seen(struct store *st, int64_t id, int64_t time,
+    const char *photo_hash, const float *desc, int best, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	uint8_t		 blob[STORE_DESCRIPTOR * 4];
+	const uint8_t	*b = NULL;
+	int		 rc, r = -1;
+
+	if (store_photo_check(photo_hash, cause) != 0)
+		return -1;
+	if (desc != NULL) {
+		if (store_desc_encode(desc, blob, cause) != 0)
+			return -1;
+		b = blob;
+	}
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_prepare(st, "UPDATE visits SET last_seen = max(last_seen, "
+	    "?2), seen_count = seen_count + 1, photo = CASE WHEN ?3 THEN "
+	    "coalesce(?4, photo) ELSE photo END, descriptor = CASE WHEN ?3 "
+	    "THEN coalesce(?5, descriptor) ELSE descriptor END WHERE id = ?1 "
+	    "AND state = 'pending'", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, time);
+	sqlite3_bind_int(stmt, 3, best != 0);
+	store_bind_text(stmt, 4, photo_hash);
+	store_bind_desc(stmt, 5, b);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "no photo %s", photo_hash);
+		else
+			store_error(st, cause, "visit seen");
+		goto out;
+	}
+	if (sqlite3_changes(st->db) != 1) {
+		r = 1;
+		goto out;
+	}
+	if (photo_hash != NULL && store_visit_photo_insert(st, id, photo_hash,
+	    b, time, cause) != 0)
+		goto out;
+	if (store_commit(st, cause) != 0)
+		goto out;
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	if (r != 0)
+		store_rollback(st);
+	return r;
+}
+
+/* Adds a photo of a visit's track. */
+int
+store_visit_photo_add(struct store *st, int64_t id, const char *photo_hash,
+    const float *desc, int64_t time, char **cause)
+{
+	uint8_t	blob[STORE_DESCRIPTOR * 4];
+	int64_t	v;
+	int	r = -1;
+
+	if (photo_hash == NULL) {
+		xasprintf(cause, "visit photo without a photo");
+		return -1;
+	}
+	if (store_photo_check(photo_hash, cause) != 0 ||
+	    (desc != NULL && store_desc_encode(desc, blob, cause) != 0))
+		return -1;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if ((r = store_get_int(st, "SELECT 1 FROM visits WHERE id = ?1", id,
+	    &v, cause)) != 0)
+		goto out;
+	r = -1;
+	if (store_visit_photo_insert(st, id, photo_hash, desc != NULL ? blob :
+	    NULL, time, cause) != 0 || store_commit(st, cause) != 0)
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		store_rollback(st);
+	return r;
+}
+
+/* Calls CB for each photo of a visit, oldest first. */
+int
+store_visit_photos(struct store *st, int64_t id, int (*cb)(const char *,
+    const float *, int64_t, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	float		 desc[STORE_DESCRIPTOR];
+	int		 rc, has, r = -1;
+
+	if (store_prepare(st, "SELECT photo, descriptor, time FROM "
+	    "visit_photos WHERE visit_id = ? ORDER BY time, rowid", &stmt,
+	    cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((has = store_column_desc(stmt, 1, desc)) < 0) {
+			xasprintf(cause, "visit %lld: bad descriptor",
+			    (long long)id);
+			r = -1;
+			goto out;
+		}
+		r = cb((const char *)sqlite3_column_text(stmt, 0),
+		    has ? desc : NULL, sqlite3_column_int64(stmt, 2), arg);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "visit photos");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+#define STORE_VISIT_COLUMNS \
+	"SELECT id, state, door, person_id, first_seen, last_seen, " \
+	"seen_count, photo, name, email, phone, decided_by, decided_at, " \
+	"reason, descriptor FROM visits "
+
+/* Fills V from the visit columns of STMT. */
+static void
+store_visit_read(sqlite3_stmt *stmt, struct store_visit *v)
+{
+	const unsigned char	*s;
+
+	memset(v, 0, sizeof *v);
+	v->id = sqlite3_column_int64(stmt, 0);
+	s = sqlite3_column_text(stmt, 1);
+	snprintf(v->state, sizeof v->state, "%s",
+	    s != NULL ? (const char *)s : "");
+	v->door = store_column_strdup(stmt, 2);
+	v->person_id = sqlite3_column_int64(stmt, 3);
+	v->first_seen = sqlite3_column_int64(stmt, 4);
+	v->last_seen = sqlite3_column_int64(stmt, 5);
+	v->seen_count = sqlite3_column_int(stmt, 6);
+	s = sqlite3_column_text(stmt, 7);
+	if (s != NULL && store_hash_valid((const char *)s))
+		memcpy(v->photo, s, sizeof v->photo);
+	v->name = store_column_strdup(stmt, 8);
+	v->email = store_column_strdup(stmt, 9);
+	v->phone = store_column_strdup(stmt, 10);
+	v->decided_by = store_column_strdup(stmt, 11);
+	v->decided_at = sqlite3_column_int64(stmt, 12);
+	v->reason = store_column_strdup(stmt, 13);
+	/* The CHECK keeps any other length out. */
+	v->has_descriptor = store_column_desc(stmt, 14, v->descriptor) == 1;
+}
+
+/* Finds a visit by id. */
+int
+store_visit_find(struct store *st, int64_t id, struct store_visit *out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r = -1;
+
+	memset(out, 0, sizeof *out);
+	if (store_prepare(st, STORE_VISIT_COLUMNS "WHERE id = ?", &stmt,
+	    cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_visit_read(stmt, out);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = 1;
+	else
+		store_error(st, cause, "find visit");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Frees the strings of V. */
+void
+store_visit_clear(struct store_visit *v)
+{
+	free(v->door);
+	free(v->name);
+	free(v->email);
+	free(v->phone);
+	free(v->decided_by);
+	free(v->reason);
+	memset(v, 0, sizeof *v);
+}
+
+/* Calls CB for the pending visits, the most recently seen first. */
+int
+store_visits_pending(struct store *st,
+    int (*cb)(const struct store_visit *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct store_visit	 v;
+	int			 rc, r = -1;
+
+	if (store_prepare(st, STORE_VISIT_COLUMNS "WHERE state = 'pending' "
+	    "ORDER BY last_seen DESC, id DESC", &stmt, cause) != 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_visit_read(stmt, &v);
+		r = cb(&v, arg);
+		store_visit_clear(&v);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "pending visits");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Decides a pending visit, with its event and outbox rows, all or nothing.
+ * The state is read inside the IMMEDIATE transaction, so two guards
+ * deciding the same visit at once get one 0 and one 2.
+ */
+int
+store_visit_decide_outbox(struct store *st, int64_t id,
+    const struct store_decision *d, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *event_id,
+    char **cause)
+{
+	sqlite3_stmt		*stmt = NULL;
+	const unsigned char	*state;
+	int			 rc, r = -1;
+
+	if (d->state == NULL || (strcmp(d->state, "approved") != 0 &&
+	    strcmp(d->state, "denied") != 0)) {
+		xasprintf(cause, "bad decision '%s'",
+		    d->state != NULL ? d->state : "");
+		return -1;
+	}
+	if (d->by == NULL || *d->by == '\0') {
+		xasprintf(cause, "a decision without who made it");
+		return -1;
+	}
+	if (store_event_check(ev, nob, cause) != 0)
+		return -1;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_prepare(st, "SELECT state FROM visits WHERE id = ?", &stmt,
+	    cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE) {
+		r = 1;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st, cause, "decide visit");
+		goto out;
+	}
+	state = sqlite3_column_text(stmt, 0);
+	if (state == NULL || strcmp((const char *)state, "pending") != 0) {
+		r = 2;
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+
+	if (store_prepare(st, "UPDATE visits SET state = ?2, decided_by = ?3, "
+	    "decided_at = ?4, reason = ?5, name = coalesce(?6, name), email = "
+	    "coalesce(?7, email), phone = coalesce(?8, phone), person_id = "
+	    "coalesce(?9, person_id) WHERE id = ?1", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, d->state);
+	store_bind_text(stmt, 3, d->by);
+	sqlite3_bind_int64(stmt, 4, store_now());
+	store_bind_text(stmt, 5, d->reason);
+	store_bind_text(stmt, 6, d->name);
+	store_bind_text(stmt, 7, d->email);
+	store_bind_text(stmt, 8, d->phone);
+	store_bind_id(stmt, 9, d->person_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "no person %lld",
+			    (long long)d->person_id);
+		else
+			store_error(st, cause, "decide visit");
+		goto out;
+	}
+	if (store_visit_event(st, id, ev, ob, nob, event_id, cause) != 0 ||
+	    store_commit(st, cause) != 0)
+		goto out;
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	if (r != 0)
+		store_rollback(st);
+	return r;
+}
+
+/* Decides a pending visit and appends its event. */
+int
+store_visit_decide(struct store *st, int64_t id,
+    const struct store_decision *d, const struct store_event *ev,
+    int64_t *event_id, char **cause)
+{
+	return store_visit_decide_outbox(st, id, d, ev, NULL, 0, event_id,
+	    cause);
+}
+
+/* A descriptor of a visit to enroll, with its photo ("" if none). */
+struct store_enroll {
+	uint8_t	blob[STORE_DESCRIPTOR * 4];
+	char	photo[STORE_HASH_LEN + 1];
+};
+
+/*
+ * Enrolls a visitor from their visit. The descriptors are read first and
+ * then inserted, the best first; a descriptor met again (the best is
+ * usually also a visit photo's) is skipped, so no template is doubled.
+ */
+int
+store_visit_enroll(struct store *st, int64_t visit_id, int64_t person_id,
+    int *added, char **cause)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct store_enroll	*list = NULL;
+	const void		*b;
+	const unsigned char	*photo;
+	size_t			 n = 0, i, j;
+	int64_t			 v;
+	int			 rc, r = -1;
+
+	if (added != NULL)
+		*added = 0;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if ((r = store_get_int(st, "SELECT 1 FROM visits WHERE id = ?1",
+	    visit_id, &v, cause)) != 0 || (r = store_get_int(st, "SELECT 1 "
+	    "FROM people WHERE id = ?1 AND forgotten IS NULL AND removed IS "
+	    "NULL", person_id, &v, cause)) != 0)
+		goto out;
+	r = -1;
+	if (store_prepare(st, "SELECT 0, 0, 0, descriptor, photo FROM visits "
+	    "WHERE id = ?1 AND descriptor IS NOT NULL UNION ALL SELECT 1, "
+	    "time, rowid, descriptor, photo FROM visit_photos WHERE visit_id "
+	    "= ?1 AND descriptor IS NOT NULL ORDER BY 1, 2, 3", &stmt,
+	    cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, visit_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		b = sqlite3_column_blob(stmt, 3);
+		if (b == NULL || sqlite3_column_bytes(stmt, 3) !=
+		    STORE_DESCRIPTOR * 4) {
+			xasprintf(cause, "visit %lld: bad descriptor",
+			    (long long)visit_id);
+			goto out;
+		}
+		for (j = 0; j < n; j++) {
+			if (memcmp(list[j].blob, b, sizeof list[j].blob) == 0)
+				break;
+		}
+		if (j < n)
+			continue;
+		list = xreallocarray(list, n + 1, sizeof *list);
+		memcpy(list[n].blob, b, sizeof list[n].blob);
+		photo = sqlite3_column_text(stmt, 4);
+		snprintf(list[n].photo, sizeof list[n].photo, "%s",
+		    photo != NULL ? (const char *)photo : "");
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "visit descriptors");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_template_insert(st, person_id, list[i].blob,
+		    *list[i].photo != '\0' ? list[i].photo : NULL, NULL,
+		    cause) != 0)
+			goto out;
+	}
+	if (store_commit(st, cause) != 0)
+		goto out;
+	if (added != NULL)
+		*added = (int)n;
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	if (r != 0)
+		store_rollback(st);
+	free(list);
+	return r;
+}
+
 /* Collects the hashes STMT returns into *LIST (NULL-terminated). */
 static int
 store_collect(struct store *st, sqlite3_stmt *stmt, char ***list,
@@ -1248,8 +1956,8 @@ store_photos_select(struct store *st, const char *sql, int64_t arg,
 }
 
 /*
- * Deletes the rows of the photos in LIST that no template or visit uses
- * any more, and keeps only those in LIST. Inside a transaction.
+ * Deletes the rows of the photos in LIST that no template, visit or visit
+ * photo uses any more, and keeps only those in LIST. Inside a transaction.
  */
 static int
 store_photos_drop(struct store *st, char **list, size_t *n, char **cause)
@@ -1260,7 +1968,8 @@ store_photos_drop(struct store *st, char **list, size_t *n, char **cause)
 
 	if (store_prepare(st, "DELETE FROM photos WHERE hash = ?1 AND NOT "
 	    "EXISTS (SELECT 1 FROM templates WHERE photo = ?1) AND NOT EXISTS "
-	    "(SELECT 1 FROM visits WHERE photo = ?1)", &stmt, cause) != 0)
+	    "(SELECT 1 FROM visits WHERE photo = ?1) AND NOT EXISTS (SELECT 1 "
+	    "FROM visit_photos WHERE photo = ?1)", &stmt, cause) != 0)
 		return -1;
 	while (i < *n) {
 		sqlite3_reset(stmt);
@@ -1296,7 +2005,7 @@ store_run_id(struct store *st, const char *sql, int64_t id, int64_t now,
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, now);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, cause, "forget");
+		store_error(st, cause, "database");
 		goto out;
 	}
 	r = sqlite3_changes(st->db);
@@ -1307,15 +2016,20 @@ out:
 
 /*
  * Forgets a person: one transaction for the rows, then the files. The
- * people row stays (events name its id) with its personal fields NULL.
+ * people row stays (events name its id) with its personal fields NULL, and
+ * so do their visits' rows, without details, the reason a guard typed
+ * (which may name or describe them), photos and descriptors.
  */
 int
 store_forget_person(struct store *st, int64_t id, char **cause)
 {
 	static const char *steps[] = {
 		"DELETE FROM templates WHERE person_id = ?1",
+		"DELETE FROM visit_photos WHERE visit_id IN "
+		"  (SELECT id FROM visits WHERE person_id = ?1)",
 		"UPDATE visits SET name = NULL, email = NULL, phone = NULL, "
-		"  photo = NULL WHERE person_id = ?1",
+		"  reason = NULL, photo = NULL, descriptor = NULL "
+		"  WHERE person_id = ?1",
 		/* Queued notifications carry addresses. */
 		"DELETE FROM outbox WHERE event_id IN "
 		"  (SELECT id FROM events WHERE person_id = ?1) OR event_id IN "
@@ -1332,8 +2046,9 @@ store_forget_person(struct store *st, int64_t id, char **cause)
 		return -1;
 	if (store_photos_select(st, "SELECT photo FROM templates WHERE "
 	    "person_id = ?1 AND photo IS NOT NULL UNION SELECT photo FROM "
-	    "visits WHERE person_id = ?1 AND photo IS NOT NULL", id, &list, &n,
-	    cause) != 0)
+	    "visits WHERE person_id = ?1 AND photo IS NOT NULL UNION SELECT "
+	    "p.photo FROM visit_photos p JOIN visits v ON p.visit_id = v.id "
+	    "WHERE v.person_id = ?1", id, &list, &n, cause) != 0)
 		goto out;
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		if ((changed = store_run_id(st, steps[i], id, store_now(),
@@ -1360,6 +2075,104 @@ out:
 	} else
 		store_unlink_photos(st, list, n);
 	return r;
+}
+
+/*
+ * Removes a person: one transaction for the rows, then the files of their
+ * templates' photos that nothing else uses. Unlike forgetting, the person
+ * and their history stay as they were.
+ */
+int
+store_person_remove(struct store *st, int64_t id, char **cause)
+{
+	char	**list = NULL;
+	size_t	  n = 0, i;
+	int	  changed, r = -1;
+
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if ((changed = store_run_id(st, "UPDATE people SET removed = ?2 WHERE "
+	    "id = ?1 AND removed IS NULL AND forgotten IS NULL", id,
+	    store_now(), cause)) < 0)
+		goto out;
+	if (changed == 0) {
+		r = 1;
+		goto out;
+	}
+	if (store_photos_select(st, "SELECT photo FROM templates WHERE "
+	    "person_id = ?1 AND photo IS NOT NULL", id, &list, &n,
+	    cause) != 0 ||
+	    store_run_id(st, "DELETE FROM templates WHERE person_id = ?1", id,
+	    0, cause) < 0 ||
+	    store_photos_drop(st, list, &n, cause) != 0)
+		goto out;
+	if (store_commit(st, cause) != 0) {
+		n = 0;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		store_rollback(st);
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+	} else
+		store_unlink_photos(st, list, n);
+	return r;
+}
+
+/* Counts a person's templates. */
+int
+store_person_templates(struct store *st, int64_t id, int *count,
+    char **cause)
+{
+	int64_t	v = 0;
+
+	if (store_get_int(st, "SELECT count(*) FROM templates WHERE "
+	    "person_id = ?1", id, &v, cause) < 0)
+		return -1;
+	*count = (int)v;
+	return 0;
+}
+
+/*
+ * Expires the answered visits last seen before BEFORE, adding the photos
+ * they used to *LIST. A visit no event names goes; one an event names
+ * must stay, since events.visit_id refers to it and the chain forbids
+ * editing the event, so it keeps only what is not personal: its state,
+ * door, times, person id and who decided. Inside a transaction.
+ */
+static int64_t
+store_expire_visits(struct store *st, int64_t before, char ***list,
+    size_t *n, char **cause)
+{
+	int	deleted, cleared;
+
+	if (store_photos_select(st, "SELECT photo FROM visits WHERE state <> "
+	    "'pending' AND last_seen < ?1 AND photo IS NOT NULL UNION SELECT "
+	    "p.photo FROM visit_photos p JOIN visits v ON p.visit_id = v.id "
+	    "WHERE v.state <> 'pending' AND v.last_seen < ?1", before, list,
+	    n, cause) != 0)
+		return -1;
+	if (store_run_id(st, "DELETE FROM visit_photos WHERE visit_id IN "
+	    "(SELECT id FROM visits WHERE state <> 'pending' AND last_seen < "
+	    "?1)", before, 0, cause) < 0)
+		return -1;
+	if ((deleted = store_run_id(st, "DELETE FROM visits WHERE state <> "
+	    "'pending' AND last_seen < ?1 AND NOT EXISTS (SELECT 1 FROM events "
+	    "WHERE visit_id = visits.id)", before, 0, cause)) < 0)
+		return -1;
+	if ((cleared = store_run_id(st, "UPDATE visits SET name = NULL, "
+	    "email = NULL, phone = NULL, reason = NULL, photo = NULL, "
+	    "descriptor = NULL WHERE state <> 'pending' AND last_seen < ?1 AND "
+	    "(name IS NOT NULL OR email IS NOT NULL OR phone IS NOT NULL OR "
+	    "reason IS NOT NULL OR photo IS NOT NULL OR descriptor IS NOT "
+	    "NULL)", before, 0, cause)) < 0)
+		return -1;
+	if (store_photos_drop(st, *list, n, cause) != 0)
+		return -1;
+	return (int64_t)deleted + cleared;
 }
 
 /*
@@ -1439,7 +2252,7 @@ store_expire(struct store *st, const char *kind, int64_t before,
 	int64_t	  r = -1;
 
 	if (strcmp(kind, "events") != 0 && strcmp(kind, "photos") != 0 &&
-	    strcmp(kind, "pending") != 0) {
+	    strcmp(kind, "pending") != 0 && strcmp(kind, "visits") != 0) {
 		xasprintf(cause, "unknown kind of data: %s", kind);
 		return -1;
 	}
@@ -1451,11 +2264,19 @@ store_expire(struct store *st, const char *kind, int64_t before,
 		r = store_run_id(st, "UPDATE visits SET state = 'expired', "
 		    "decided_at = ?2, reason = 'expired' WHERE state = "
 		    "'pending' AND last_seen < ?1", before, store_now(), cause);
-	} else {
-		/* Visits lose an old photo; templates keep theirs. */
+	} else if (strcmp(kind, "visits") == 0)
+		r = store_expire_visits(st, before, &list, &n, cause);
+	else {
+		/*
+		 * Visits and visit photos lose an old photo; templates
+		 * keep theirs.
+		 */
 		if (store_run_id(st, "UPDATE visits SET photo = NULL WHERE "
 		    "photo IN (SELECT hash FROM photos WHERE created < ?1)",
 		    before, 0, cause) >= 0 &&
+		    store_run_id(st, "DELETE FROM visit_photos WHERE photo IN "
+		    "(SELECT hash FROM photos WHERE created < ?1)", before, 0,
+		    cause) >= 0 &&
 		    store_photos_select(st, "SELECT hash FROM photos WHERE "
 		    "created < ?1", before, &list, &n, cause) == 0 &&
 		    store_photos_drop(st, list, &n, cause) == 0)

@@ -15,9 +15,16 @@
  *
  * Events carry no personal data, only ids (of people and visits) and
  * compact JSON details. So store_forget_person can erase a person (their
- * templates, their photo files unless another row still uses them, the
- * personal fields of their people row and of their visits, their outbox
- * rows) and the chain still verifies.
+ * templates, the photos and descriptors of their visits, their photo files
+ * unless another row still uses them, the personal fields of their people
+ * row and of their visits, their outbox rows) and the chain still verifies.
+ *
+ * A visit is one visitor at a door: an unknown face waits as a pending
+ * visit until a guard approves or denies it, or it expires. It keeps its
+ * best photo and descriptor (to know the face again while it waits) and the
+ * photos of its track (visit photos), from which an approved visitor can be
+ * enrolled. A photo file stays while a template, a visit or a visit photo
+ * names it.
  *
  * Errors are -1 with a malloc'd *cause for a person to read.
  */
@@ -42,6 +49,42 @@ struct store_person {
 	int	 deny_listed;
 	int64_t	 created;	/* ms since the epoch */
 	int64_t	 forgotten;	/* ms since the epoch; 0 if not forgotten */
+	int64_t	 removed;	/* ms since the epoch; 0 while active */
+};
+
+/*
+ * A visit: one visitor at the door, pending until a guard decides. Strings
+ * are malloc'd; store_visit_clear frees them.
+ */
+struct store_visit {
+	int64_t	 id;
+	char	 state[16];		/* "pending", "approved", "denied",
+					   "expired" */
+	char	*door;			/* NULL if none */
+	int64_t	 person_id;		/* 0 if none */
+	int64_t	 first_seen;		/* ms since the epoch */
+	int64_t	 last_seen;
+	int	 seen_count;
+	char	 photo[STORE_HASH_LEN + 1];	/* best photo, "" if none */
+	char	*name;			/* visitor's details, NULL if none */
+	char	*email;
+	char	*phone;
+	char	*decided_by;		/* NULL while pending */
+	int64_t	 decided_at;		/* 0 while pending */
+	char	*reason;		/* NULL if none */
+	int	 has_descriptor;
+	float	 descriptor[STORE_DESCRIPTOR];	/* best, if has_descriptor */
+};
+
+/* How a guard decided a pending visit. */
+struct store_decision {
+	const char	*state;		/* "approved" or "denied" */
+	const char	*by;		/* who, e.g. "uid 1000 (alice)" */
+	const char	*reason;	/* may be NULL */
+	const char	*name;		/* visitor's details, may be NULL */
+	const char	*email;
+	const char	*phone;
+	int64_t		 person_id;	/* 0, or the visit's person from now */
 };
 
 /*
@@ -79,7 +122,9 @@ int	 store_version(void);
 
 /*
  * Adds a person. NAME must be new, not empty and not all digits (so a
- * name and an id never look alike); EMAIL and PHONE may be NULL.
+ * name and an id never look alike); EMAIL and PHONE may be NULL. A removed
+ * person keeps their name, so it stays taken (history names them); only a
+ * forgotten person's name is free again.
  */
 int	 store_person_add(struct store *, const char *name, const char *email,
 	     const char *phone, int64_t *id, char **cause);
@@ -99,13 +144,27 @@ int	 store_people_list(struct store *,
 	     char **cause);
 /* Puts the person on the deny list (ON 1) or takes them off (ON 0). */
 int	 store_person_deny(struct store *, int64_t id, int on, char **cause);
-/* Erases a person's templates, photos and personal fields; keeps the id. */
+/*
+ * Erases a person's templates, photos and personal fields, and those of
+ * their visits (details, reason, photos, visit photos, descriptors); keeps
+ * the id.
+ */
 int	 store_forget_person(struct store *, int64_t id, char **cause);
+/*
+ * Stops recognising a person: deletes their templates (and the photo files
+ * no other row uses) and sets removed; name, history and deny-list flag
+ * stay. Returns 0, 1 if there is no such person or they are removed or
+ * forgotten already, -1 on error.
+ */
+int	 store_person_remove(struct store *, int64_t id, char **cause);
+/* The number of templates of person ID in *COUNT (for lists). */
+int	 store_person_templates(struct store *, int64_t id, int *count,
+	     char **cause);
 
 /*
- * Adds a face template of a person not forgotten, stored bit-exact as 128
- * little-endian float32 (512 bytes). PHOTO_HASH, if not NULL, must be a
- * stored photo.
+ * Adds a face template of a person neither forgotten nor removed, stored
+ * bit-exact as 128 little-endian float32 (512 bytes). PHOTO_HASH, if not
+ * NULL, must be a stored photo.
  */
 int	 store_template_add(struct store *, int64_t person_id,
 	     const float desc[STORE_DESCRIPTOR], const char *photo_hash,
@@ -114,6 +173,86 @@ int	 store_template_add(struct store *, int64_t person_id,
 int	 store_templates_each(struct store *, int (*cb)(int64_t person_id,
 	     int64_t template_id, const float desc[STORE_DESCRIPTOR], void *),
 	     void *arg, char **cause);
+
+/*
+ * Adds a pending visit at DOOR (may be NULL) first seen at TIME, with its
+ * best photo PHOTO_HASH (a stored photo, may be NULL), which is also its
+ * first visit photo, and descriptor DESC (may be NULL). EV, if not NULL, is
+ * appended to the chain in the same transaction with its visit_id set to
+ * the new visit (EV's own visit_id is ignored); *EVENT_ID gets its id, 0
+ * without EV. The _outbox form also queues NOUTBOX outbox rows with EV
+ * (which it then needs); all are stored or none.
+ */
+int	 store_visit_add(struct store *, const char *door, int64_t time,
+	     const char *photo_hash, const float *desc,
+	     const struct store_event *ev, int64_t *visit_id,
+	     int64_t *event_id, char **cause);
+int	 store_visit_add_outbox(struct store *, const char *door,
+	     int64_t time, const char *photo_hash, const float *desc,
+	     const struct store_event *ev, const struct store_outbox *,
+	     size_t noutbox, int64_t *visit_id, int64_t *event_id,
+	     char **cause);
+/*
+ * A pending visit seen again at TIME: last_seen becomes max(last_seen,
+ * TIME) and seen_count goes up by one. PHOTO_HASH (may be NULL) is added as
+ * a visit photo with DESC (may be NULL); when BEST is non-zero, each of
+ * PHOTO_HASH and DESC that is not NULL also becomes the visit's best.
+ * Returns 0, 1 if there is no such visit or it is no longer pending
+ * (nothing changed), -1 on error.
+ */
+int	 store_visit_seen(struct store *, int64_t id, int64_t time,
+	     const char *photo_hash, const float *desc, int best,
+	     char **cause);
+/*
+ * Adds photo PHOTO_HASH of visit ID's track with its descriptor DESC (may
+ * be NULL), taken at TIME; the same photo twice is one row (the first).
+ * Returns 0, 1 if there is no such visit, -1 on error.
+ */
+int	 store_visit_photo_add(struct store *, int64_t id,
+	     const char *photo_hash, const float *desc, int64_t time,
+	     char **cause);
+/*
+ * Calls CB for each photo of visit ID, oldest first (DESC NULL when the
+ * photo has none); a non-zero return from CB stops and is returned.
+ */
+int	 store_visit_photos(struct store *, int64_t id,
+	     int (*cb)(const char *hash, const float *desc, int64_t time,
+	     void *), void *arg, char **cause);
+/* Returns 0 and fills OUT, 1 if there is no such visit, -1 on error. */
+int	 store_visit_find(struct store *, int64_t id, struct store_visit *out,
+	     char **cause);
+void	 store_visit_clear(struct store_visit *);
+/*
+ * Calls CB for the pending visits, newest last_seen first (ties: higher id
+ * first); as store_people_list.
+ */
+int	 store_visits_pending(struct store *,
+	     int (*cb)(const struct store_visit *, void *), void *arg,
+	     char **cause);
+/*
+ * Decides pending visit ID as D says (D's details and person_id, when not
+ * NULL or 0, replace the visit's) and appends EV (may be NULL; its visit_id
+ * set to ID) in the same transaction; *EVENT_ID as store_visit_add. Returns
+ * 0, 1 if there is no such visit, 2 if it is not pending (nothing changed,
+ * no event), -1 on error. The _outbox form also queues NOUTBOX outbox rows
+ * with EV.
+ */
+int	 store_visit_decide(struct store *, int64_t id,
+	     const struct store_decision *d, const struct store_event *ev,
+	     int64_t *event_id, char **cause);
+int	 store_visit_decide_outbox(struct store *, int64_t id,
+	     const struct store_decision *d, const struct store_event *ev,
+	     const struct store_outbox *, size_t noutbox, int64_t *event_id,
+	     char **cause);
+/*
+ * Adds a template to PERSON_ID from every descriptor of visit ID (its best
+ * descriptor, then each visit photo's oldest first; each distinct
+ * descriptor once, with its photo) in one transaction, the count in
+ * *ADDED. Returns 0, 1 if there is no such visit or person (or the person
+ * is forgotten or removed), -1 on error.
+ */
+int	 store_visit_enroll(struct store *, int64_t visit_id,
+	     int64_t person_id, int *added, char **cause);
 
 /*
  * Stores a JPEG (once: the same bytes give the same file) and returns its
@@ -142,6 +281,18 @@ int	 store_events_each(struct store *, int64_t since_id, int limit,
 	     int (*cb)(const struct store_event *, void *), void *arg,
 	     char **cause);
 /*
+ * The id of the first event (lowest id) at or after TIME (ms) in *ID, or
+ * the head id + 1 if there is none: so store_events_each(st, *ID - 1, ...)
+ * lists the events since TIME.
+ */
+int	 store_event_first_after(struct store *, int64_t time, int64_t *id,
+	     char **cause);
+/*
+ * The time of the newest event (the head) in *TIME, 0 if there is none:
+ * a clock earlier than it is not to be trusted.
+ */
+int	 store_event_last_time(struct store *, int64_t *time, char **cause);
+/*
  * Checks the whole chain from the anchor to the head. Returns 0 with the
  * number of events in *COUNT if it holds; 1 if not, with the first bad
  * event's id in *BAD_ID (for a missing event, its id) and the reason in
@@ -152,9 +303,15 @@ int	 store_verify_log(struct store *, int64_t *count, int64_t *bad_id,
 
 /*
  * Applies retention to KIND of data older than BEFORE (ms since the
- * epoch): "events" deletes the oldest events (keeping the rest verifiable),
- * "photos" the photos no template uses, "pending" expires pending visits.
- * Returns the number of rows affected, or -1.
+ * epoch): "events" deletes the oldest events (keeping the rest verifiable);
+ * "photos" deletes the photos no template uses (visits and visit photos
+ * lose theirs); "pending" sets pending visits last seen before BEFORE to
+ * "expired" (they stay, for the guard to see what was missed); "visits"
+ * deletes the answered (approved, denied or expired) visits last seen
+ * before BEFORE with their visit photos, except that a visit an event
+ * still names keeps its row (the chain needs it) and loses only its
+ * details, reason, photos and descriptor. Returns the number of rows
+ * affected (for "visits", visits deleted or cleared), or -1.
  */
 int64_t	 store_expire(struct store *, const char *kind, int64_t before,
 	     char **cause);

@@ -17,6 +17,12 @@ log_init(const char *progname, enum log_level level)
 	log_level = level;
 }
 
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
 static void __attribute__((format(printf, 2, 0)))
 log_vwrite(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {

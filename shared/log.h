@@ -15,6 +15,7 @@ enum log_level {
 };
 
 void	log_init(const char *progname, enum log_level);
+enum log_level log_get_level(void);
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));

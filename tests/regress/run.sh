@@ -1,17 +1,17 @@
 #!/bin/sh
-# Runs every tests/regress/*.sh with AGENT, MODELS, FACES, TOOLS and ROOT
-# (the top of the source tree) set,
+# Runs every tests/regress/*.sh with AGENT, CONSOLE, MODELS, FACES, TOOLS and
+# ROOT (the top of the source tree) set,
 # each in its own temporary directory, and prints the closing line.
 # A test exits 0 (passed), 77 (skipped, having said why) or else (failed).
 AGENT=$(realpath "$1"); MODELS=$(realpath "$2"); TOOLS=$(realpath "$3")
-FACES=${4:-../shared/faces}
+FACES=${4:-../shared/faces}; CONSOLE=$(realpath "$5")
 [ -d "$FACES" ] && FACES=$(realpath "$FACES") || FACES=
 ROOT=$(pwd)
-export AGENT MODELS FACES TOOLS ROOT
+export AGENT CONSOLE MODELS FACES TOOLS ROOT
 here=$(dirname "$0")
 passed=0 failed=0 skipped=0
 for t in "$here"/*.sh; do
-	[ "$(basename "$t")" = run.sh ] && continue
+	case $(basename "$t") in run.sh|lib.sh) continue ;; esac
 	name=$(basename "$t" .sh)
 	dir=$(mktemp -d)
 	(cd "$dir" && sh "$ROOT/$t") >"$dir.log" 2>&1

@@ -738,9 +738,14 @@ TEST(test_dump)
 	    "camera_fps 0.30000000000000004\n"
 	    "camera_loop yes\n"
 	    "door gpiod:gpiochip0:17,active_low,contact=27,exit=22\n"
+	    "door_name front-door.2\n"
 	    "door_pulse 1500ms\n"
 	    "door_max_pulse 1m\n"
+	    "held_open_after 90s\n"
 	    "voice wav:/tmp/voice\n"
+	    "voice_welcome \"Hello %n, 100%% welcome\"\n"
+	    "voice_wait \"One moment please\"\n"
+	    "voice_refused \"No entry\"\n"
 	    "policy pin\n"
 	    "allow_pin_only yes\n"
 	    "match_threshold 0.1\n"
@@ -753,6 +758,7 @@ TEST(test_dump)
 	    "detector_input_size 1024\n"
 	    "min_score 0.987654321\n"
 	    "inference_threads 64\n"
+	    "worker_user 65534\n"
 	    "max_pixels 1000000\n"
 	    "viewer_users \"a, b ,@c\"\n"
 	    "guard_users 1000\n"
@@ -1037,6 +1043,22 @@ man_unescape(char *s)
 }
 
 /*
+ * Cuts a macro argument after the value: at the first blank, or after the
+ * closing \&" of a quoted value holding blanks (\&"a b\&").
+ */
+static void
+man_cut_value(char *s)
+{
+	char	*end;
+
+	if (strncmp(s, "\\&\"", 3) == 0 &&
+	    (end = strstr(s + 3, "\\&\"")) != NULL)
+		end[3] = '\0';
+	else
+		s[strcspn(s, " ")] = '\0';
+}
+
+/*
  * The man page: every keyword of the table has one ".It Cm keyword" in the
  * keyword list and no other, its default ("Default X" or "Default" then
  * ".Pa X", ".Ql X" or ".Cm X") is the table's, and it says "reloadable" or
@@ -1111,7 +1133,7 @@ TEST(test_man_page)
 				continue;
 			}
 			v = xstrdup(strchr(line, ' ') + 1);
-			v[strcspn(v, " ")] = '\0';
+			man_cut_value(v);
 			man_unescape(v);
 			check_doc_default(MAN_PAGE, lineno, table[cur].name, v);
 			defaults++;

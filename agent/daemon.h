@@ -1,0 +1,191 @@
+/*
+ * The agent's main process: one single-threaded poll loop that owns the
+ * store, the decisions, the control socket and the children (the vision
+ * worker, the door keeper and the speaker). Nothing here parses a camera
+ * frame or a photo: the worker does, and main only checks its messages.
+ *
+ *	daemon.c	start, reload, stop, children, events, the door
+ *	sighting.c	the worker's observations: tracks, decisions, visits
+ *	handlers.c	the control socket's commands
+ *	speaker.c	the speaker child (PortAudio blocks while it plays)
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "config.h"
+#include "decide.h"
+#include "store.h"
+#include "worker.h"
+
+struct control;
+struct control_peer;
+struct gallery;
+struct line_in;
+struct line_out;
+struct loop;
+struct proto_request;
+
+#define AGENT_NAME		"gatehouse-agent"
+#define AGENT_VERSION		"0.3"
+#define AGENT_CONF		"/etc/gatehouse/gatehouse.conf"
+
+/* Photos kept per track for its visit (the best first). */
+#define AGENT_TRACK_PHOTOS	5
+
+/* An enrolled person as the decisions need them. */
+struct agent_person {
+	int64_t	 id;
+	char	*name;
+	int	 deny_listed;
+};
+
+/* A photo of a track: the worker's JPEG crop and its descriptor. */
+struct agent_photo {
+	uint8_t	*jpeg;
+	size_t	 len;
+	int64_t	 time_ms;
+	double	 score;		/* quality score, to rank */
+	int	 has_desc;
+	float	 desc[STORE_DESCRIPTOR];
+};
+
+/* Main's side of one of the worker's tracks. */
+struct agent_track {
+	uint64_t		 id;
+	int64_t			 first_ms;	/* CLOCK_MONOTONIC */
+	int64_t			 last_ms;
+	struct decider		*decider;
+	enum decide_verdict	 verdict;	/* DECIDE_NONE until final */
+	int64_t			 visit_id;	/* once it made or joined one */
+
+	/* The nearest person over the track, for uncertain visits. */
+	int64_t			 nearest;
+	double			 nearest_distance;
+
+	struct agent_photo	 photos[AGENT_TRACK_PHOTOS];
+	int			 nphotos;
+
+	struct agent_track	*next;
+};
+
+/* A child process and its restart backoff. */
+struct agent_child {
+	const char	*name;
+	pid_t		 pid;		/* -1 when not running */
+	int		 fd;		/* -1 when not running */
+	int64_t		 started_ms;
+	int64_t		 backoff_ms;	/* before the next restart */
+	uint64_t	 timer;		/* restart timer, 0 if none */
+	unsigned	 restarts;
+};
+
+/* A "people add" waiting for the worker's answers. */
+struct agent_enroll {
+	uint64_t		 peer;
+	int64_t			 request;
+	char			*name;
+	int			 nphotos;
+	int			 answered;
+	uint64_t		 first_req;	/* worker request ids */
+	struct worker_enroll_result *results;
+	char			**labels;	/* what each photo was called */
+	struct agent_enroll	*next;
+};
+
+struct agent {
+	struct loop		*loop;
+	char			*conf_path;
+	struct config		 conf;
+	int64_t			 started_ms;
+	int			 stopping;
+
+	struct store		*store;
+	struct gallery		*gallery;
+	struct agent_person	*people;	/* by id */
+	size_t			 npeople;
+	struct decide_params	 decide;
+
+	struct control		*control;
+
+	/* The door keeper, and the door as it last told. */
+	struct agent_child	 keeper;
+	struct line_in		*keeper_in;
+	struct line_out		*keeper_out;
+	int			 relay;		/* energised */
+	int			 contact;	/* 1 open, 0 closed, -1 unknown */
+	int64_t			 pulse_end_ms;	/* when the last pulse ends */
+	uint64_t		 held_timer;
+
+	/* The speaker. */
+	struct agent_child	 speaker;
+	struct line_out		*speaker_out;
+
+	/* The vision worker. */
+	struct agent_child	 worker;
+	struct worker_reader	*worker_in;
+	struct worker_writer	*worker_out;
+	int			 worker_ready;
+	int			 camera_ended;
+	struct worker_stats	 stats;
+	uint64_t		 frames_total;
+	uint64_t		 dropped_total;
+	uint64_t		 next_worker_req;
+
+	struct agent_track	*tracks;
+	struct agent_enroll	*enrolls;
+};
+
+/* daemon.c */
+int	 agent_run(const char *conf_path);
+/* Reloads people and the gallery from the store. */
+int	 agent_people_load(struct agent *, char **cause);
+const struct agent_person *agent_person(const struct agent *, int64_t id);
+/* Wall-clock ms for a CLOCK_MONOTONIC time. */
+int64_t	 agent_wall_ms(int64_t mono_ms);
+/*
+ * Appends an event (DETAILS consumed, may be NULL) to the store and sends
+ * it to the consoles that follow events. Returns 0 and its id, or -1.
+ */
+int	 agent_event(struct agent *, const char *type, int64_t time,
+	     int64_t person_id, int64_t visit_id, cJSON *details,
+	     int64_t *id);
+/* Sends an event already in the store (store_event_append'ed elsewhere). */
+void	 agent_event_sent(struct agent *, const struct store_event *,
+	     int64_t id);
+/* The protocol form of a stored event (malloc'd JSON object). */
+cJSON	*agent_event_json(struct agent *, const struct store_event *);
+/* Releases the door for MS milliseconds. */
+int	 agent_door_pulse(struct agent *, int64_t ms, char **cause);
+/* Speaks TEXT as PROMPT (never blocks; dropped if the speaker lags). */
+void	 agent_say(struct agent *, const char *prompt, const char *text);
+/* Sends a message to the worker; -1 if it is not running. */
+int	 agent_worker_send(struct agent *, const struct worker_msg *);
+
+/* sighting.c */
+void	 sighting_message(struct agent *, struct worker_msg *);
+/* Ends every track (worker gone, shutdown): their last chance to decide. */
+void	 sighting_end_all(struct agent *, int64_t now_ms);
+void	 sighting_free_all(struct agent *);
+
+/* handlers.c */
+void	 handlers_request(struct control *, const struct control_peer *,
+	     const struct proto_request *, void *);
+void	 handlers_enroll_result(struct agent *,
+	     struct worker_enroll_result *);
+/* The worker went away: every waiting enrolment fails. */
+void	 handlers_enroll_abort(struct agent *, const char *why);
+
+/* speaker.c */
+/* Forks the speaker on the voice SPEC; its pid, and its input in *FD. */
+pid_t	 speaker_spawn(const char *spec, int *fd, char **cause);
+/* A line for the speaker: "PROMPT TEXT" with TEXT on one line. */
+char	*speaker_line(const char *prompt, const char *text);
+
+#endif

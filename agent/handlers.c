@@ -1,0 +1,1270 @@
+/*
+ * The control socket's commands (doc/PROTOCOL, section 4). control.c has
+ * already checked the request against the command table and the peer's
+ * role; each handler here answers exactly once, at once or (people add,
+ * which needs the worker) when the answer is known.
+ *
+ * Handlers are bound to the command table by name: command ID is handled
+ * by handler_ID (the table at the end), so a command added to
+ * commands.def without a handler does not compile.
+ */
+#include <openssl/evp.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "file.h"
+#include "gallery.h"
+#include "log.h"
+#include "loop.h"
+#include "protocol.h"
+#include "xmalloc.h"
+
+/* The events "events" sends without "since". */
+#define HANDLERS_EVENTS_DEFAULT	100
+/* The most events one "events" reply holds. */
+#define HANDLERS_EVENTS_MAX	10000
+/* The longest name or e-mail address kept. */
+#define HANDLERS_FIELD_MAX	200
+
+struct handlers_ctx {
+	struct agent			*a;
+	struct control			*control;
+	const struct control_peer	*peer;
+	const struct proto_request	*req;
+};
+
+typedef void handler_fn(struct handlers_ctx *);
+
+static void
+reply_ok(struct handlers_ctx *h, cJSON *result)
+{
+	control_reply(h->control, h->peer->id, proto_reply_ok(h->req->id,
+	    result));
+}
+
+static void __attribute__((format(printf, 3, 4)))
+reply_error(struct handlers_ctx *h, enum proto_error code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	control_reply(h->control, h->peer->id, proto_reply_error(h->req->id,
+	    code, "%s", msg != NULL ? msg : "out of memory"));
+	free(msg);
+}
+
+static const char *
+arg_string(struct handlers_ctx *h, const char *key)
+{
+	cJSON	*c = cJSON_GetObjectItemCaseSensitive(h->req->args, key);
+
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+static int64_t
+arg_int(struct handlers_ctx *h, const char *key)
+{
+	cJSON	*c = cJSON_GetObjectItemCaseSensitive(h->req->args, key);
+
+	return cJSON_IsNumber(c) ? (int64_t)c->valuedouble : -1;
+}
+
+static int
+arg_bool(struct handlers_ctx *h, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h->req->args,
+	    key));
+}
+
+/* Whether a name or address is plain text of a sane length. */
+static int
+field_ok(const char *s)
+{
+	const unsigned char	*p;
+
+	if (s == NULL)
+		return 1;
+	if (*s == '\0' || strlen(s) > HANDLERS_FIELD_MAX)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int64_t
+now_wall(void)
+{
+	return agent_wall_ms(loop_now_ms());
+}
+
+/* A person named by name or id; 0 and OUT, or a reply already sent. */
+static int
+find_person(struct handlers_ctx *h, const char *name_or_id,
+    struct store_person *out)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	memset(out, 0, sizeof *out);
+	r = store_person_find(h->a->store, name_or_id, out, &cause);
+	if (r == 1 || (r == 0 && out->name == NULL)) {
+		if (r == 0)
+			store_person_clear(out);
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no person \"%s\"",
+		    name_or_id);
+		return -1;
+	}
+	if (r == -1) {
+		reply_error(h, PROTO_ERR_INTERNAL, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reply_store_error(struct handlers_ctx *h, char *cause)
+{
+	reply_error(h, PROTO_ERR_INTERNAL, "store: %s", cause);
+	free(cause);
+}
+
+/* Reloads the gallery after a change to people or templates. */
+static void
+people_changed(struct handlers_ctx *h, const char *action, int64_t id)
+{
+	char	*cause = NULL;
+	cJSON	*d;
+
+	if (agent_people_load(h->a, &cause) != 0) {
+		log_warnx("people: %s", cause);
+		free(cause);
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", action);
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	agent_event(h->a, "person", now_wall(), id, 0, d, NULL);
+}
+
+static char *
+base64_encode(const uint8_t *buf, size_t len)
+{
+	char	*out = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
+	return out;
+}
+
+/* Decodes base64 S; NULL if it is not base64. */
+static uint8_t *
+base64_decode(const char *s, size_t *len)
+{
+	size_t	 n = strlen(s), pad = 0;
+	uint8_t	*out;
+	int	 r;
+
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > STORE_PHOTO_MAX)
+		return NULL;
+	out = xmalloc(n / 4 * 3 + 1);
+	if ((r = EVP_DecodeBlock(out, (const unsigned char *)s,
+	    (int)n)) < 0) {
+		free(out);
+		return NULL;
+	}
+	if (s[n - 1] == '=')
+		pad++;
+	if (s[n - 2] == '=')
+		pad++;
+	*len = (size_t)r - pad;
+	return out;
+}
+
+/* The bytes of a photo argument: an absolute path or a base64 image. */
+static int
+photo_bytes(const char *arg, uint8_t **buf, size_t *len, char **cause)
+{
+	const char	*b64 = NULL, *comma;
+
+	if (strncmp(arg, "base64:", 7) == 0)
+		b64 = arg + 7;
+	else if (strncmp(arg, "data:", 5) == 0 &&
+	    (comma = strchr(arg, ',')) != NULL &&
+	    comma - arg >= 7 && strncmp(comma - 7, ";base64", 7) == 0)
+		b64 = comma + 1;
+	if (b64 != NULL) {
+		if ((*buf = base64_decode(b64, len)) == NULL) {
+			xasprintf(cause, "not base64");
+			return -1;
+		}
+		return 0;
+	}
+	if (arg[0] != '/') {
+		xasprintf(cause, "not an absolute path or base64 data");
+		return -1;
+	}
+	return file_read(arg, STORE_PHOTO_MAX, buf, len, cause);
+}
+
+/* A photo of the store as base64, or NULL. */
+static char *
+photo_base64(struct agent *a, const char *hash)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	char	*path, *cause = NULL, *out = NULL;
+
+	if (hash == NULL || hash[0] == '\0' ||
+	    (path = store_photo_path(a->store, hash)) == NULL)
+		return NULL;
+	if (file_read(path, STORE_PHOTO_MAX, &buf, &len, &cause) == 0) {
+		out = base64_encode(buf, len);
+		free(buf);
+	} else
+		free(cause);
+	free(path);
+	return out;
+}
+
+/* status */
+
+struct count_ctx {
+	int64_t	n;
+};
+
+static int
+count_visit(const struct store_visit *v, void *arg)
+{
+	(void)v;
+	((struct count_ctx *)arg)->n++;
+	return 0;
+}
+
+static void
+handler_STATUS(struct handlers_ctx *h)
+{
+	struct agent		*a = h->a;
+	struct count_ctx	 pending = { 0 };
+	char			*cause = NULL;
+	const char		*door_state, *worker;
+	cJSON			*r = cJSON_CreateObject();
+
+	if (store_visits_pending(a->store, count_visit, &pending,
+	    &cause) == -1) {
+		cJSON_Delete(r);
+		reply_store_error(h, cause);
+		return;
+	}
+	if (a->keeper.fd == -1)
+		door_state = "down";
+	else if (a->relay)
+		door_state = "pulse";
+	else if (a->contact == 1)
+		door_state = "open";
+	else
+		door_state = "closed";
+	if (a->worker_ready)
+		worker = "ok";
+	else if (a->worker.fd != -1)
+		worker = "starting";
+	else
+		worker = "restarting";
+	cJSON_AddStringToObject(r, "door", a->conf.door_name);
+	cJSON_AddStringToObject(r, "door_state", door_state);
+	cJSON_AddStringToObject(r, "camera", !a->worker_ready ? "down" :
+	    a->camera_ended ? "ended" : "ok");
+	cJSON_AddStringToObject(r, "worker", worker);
+	cJSON_AddNumberToObject(r, "worker_restarts", a->worker.restarts);
+	cJSON_AddNumberToObject(r, "frames", (double)a->frames_total);
+	cJSON_AddNumberToObject(r, "dropped", (double)a->dropped_total);
+	cJSON_AddNumberToObject(r, "analyse_ms",
+	    round(a->stats.analyse_ms * 100) / 100);
+	cJSON_AddNumberToObject(r, "people", (double)a->npeople);
+	cJSON_AddNumberToObject(r, "templates",
+	    (double)gallery_size(a->gallery));
+	cJSON_AddNumberToObject(r, "pending", (double)pending.n);
+	cJSON_AddNumberToObject(r, "uptime",
+	    (double)((loop_now_ms() - a->started_ms) / 1000));
+	reply_ok(h, r);
+}
+
+/* pending */
+
+struct pending_ctx {
+	struct agent	*a;
+	cJSON		*list;
+};
+
+static int
+pending_visit(const struct store_visit *v, void *arg)
+{
+	struct pending_ctx	*p = arg;
+	cJSON			*o = cJSON_CreateObject();
+	char			*b64;
+
+	cJSON_AddNumberToObject(o, "visit", (double)v->id);
+	cJSON_AddNumberToObject(o, "first_seen", (double)v->first_seen);
+	cJSON_AddNumberToObject(o, "last_seen", (double)v->last_seen);
+	cJSON_AddNumberToObject(o, "seen", v->seen_count);
+	cJSON_AddStringToObject(o, "door", v->door != NULL ? v->door :
+	    p->a->conf.door_name);
+	if (v->name != NULL)
+		cJSON_AddStringToObject(o, "name", v->name);
+	else
+		cJSON_AddNullToObject(o, "name");
+	if (v->email != NULL)
+		cJSON_AddStringToObject(o, "email", v->email);
+	else
+		cJSON_AddNullToObject(o, "email");
+	if ((b64 = photo_base64(p->a, v->photo)) != NULL) {
+		cJSON_AddStringToObject(o, "photo", b64);
+		free(b64);
+	} else
+		cJSON_AddNullToObject(o, "photo");
+	cJSON_AddItemToArray(p->list, o);
+	return 0;
+}
+
+static void
+handler_PENDING(struct handlers_ctx *h)
+{
+	struct pending_ctx	 p = { h->a, cJSON_CreateArray() };
+	char			*cause = NULL;
+	cJSON			*r;
+
+	if (store_visits_pending(h->a->store, pending_visit, &p,
+	    &cause) == -1) {
+		cJSON_Delete(p.list);
+		reply_store_error(h, cause);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "visits", p.list);
+	reply_ok(h, r);
+}
+
+/* approve, deny, enroll */
+
+/* Decides visit ID; 0, or -1 with the reply sent. */
+static int
+decide_visit(struct handlers_ctx *h, int64_t id,
+    const struct store_decision *d, const char *type, cJSON *details)
+{
+	struct store_event	 ev;
+	char			*cause = NULL, *text;
+	int64_t			 eid;
+	int			 r;
+
+	cJSON_AddStringToObject(details, "state", d->state);
+	cJSON_AddStringToObject(details, "by", d->by);
+	if (d->reason != NULL)
+		cJSON_AddStringToObject(details, "reason", d->reason);
+	text = cJSON_PrintUnformatted(details);
+	cJSON_Delete(details);
+	memset(&ev, 0, sizeof ev);
+	ev.time = now_wall();
+	ev.type = type;
+	ev.door = h->a->conf.door_name;
+	ev.person_id = d->person_id;
+	ev.details = text;
+	r = store_visit_decide(h->a->store, id, d, &ev, &eid, &cause);
+	if (r == 0) {
+		ev.visit_id = id;
+		agent_event_sent(h->a, &ev, eid);
+	}
+	free(text);
+	switch (r) {
+	case 0:
+		return 0;
+	case 1:
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
+		    (long long)id);
+		return -1;
+	case 2:
+		reply_error(h, PROTO_ERR_CONFLICT, "visit %lld is already "
+		    "decided", (long long)id);
+		return -1;
+	default:
+		reply_store_error(h, cause);
+		return -1;
+	}
+}
+
+/* Parses an RFC 3339 time (UTC "Z" or an offset) into ms. */
+static int
+parse_time(const char *s, int64_t *ms)
+{
+	struct tm	 tm;
+	const char	*p;
+	int		 sign, oh, om, n = 0;
+	int64_t		 t, frac = 0, scale = 100;
+
+	memset(&tm, 0, sizeof tm);
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	t = (int64_t)timegm(&tm);
+	if (*p == 'Z' && p[1] == '\0') {
+		*ms = t * 1000 + frac;
+		return 0;
+	}
+	if ((*p != '+' && *p != '-') ||
+	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || p[1 + n] != '\0')
+		return -1;
+	sign = *p == '+' ? 1 : -1;
+	*ms = (t - sign * (oh * 3600 + om * 60)) * 1000 + frac;
+	return 0;
+}
+
+/* A time argument: RFC 3339, or a duration back from now. */
+static int
+parse_since(const char *s, int64_t *ms)
+{
+	int64_t	d;
+
+	if (config_parse_duration(s, &d) == 0) {
+		*ms = now_wall() - d;
+		return 0;
+	}
+	return parse_time(s, ms);
+}
+
+static void
+handler_APPROVE(struct handlers_ctx *h)
+{
+	struct store_decision	 d;
+	struct store_visit	 v;
+	const char		*name = arg_string(h, "name");
+	const char		*email = arg_string(h, "email");
+	const char		*phone = arg_string(h, "phone");
+	const char		*valid = arg_string(h, "valid");
+	const char		*valid_for = arg_string(h, "valid_for");
+	int64_t			 id = arg_int(h, "visit"), person = 0;
+	int64_t			 from = now_wall(), to = 0, dur;
+	int			 enroll = arg_bool(h, "enroll"), added = 0, r;
+	char			*cause = NULL, *sep, *a_from;
+	cJSON			*res, *details;
+
+	if (!field_ok(name) || !field_ok(email) || !field_ok(phone)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
+		    "phone is empty, too long or holds control characters");
+		return;
+	}
+	if (email != NULL && (strchr(email, '@') == NULL ||
+	    strpbrk(email, " <>,;\"") != NULL)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "bad e-mail address "
+		    "\"%s\"", email);
+		return;
+	}
+	if (valid != NULL && valid_for != NULL) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "valid and valid_for "
+		    "together");
+		return;
+	}
+	if (valid != NULL) {
+		a_from = xstrdup(valid);
+		if ((sep = strstr(a_from, "..")) == NULL) {
+			free(a_from);
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid is "
+			    "FROM..TO");
+			return;
+		}
+		*sep = '\0';
+		r = parse_time(a_from, &from) == 0 &&
+		    parse_time(sep + 2, &to) == 0 && to > from;
+		free(a_from);
+		if (!r) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" is "
+			    "not two RFC 3339 times in order", valid);
+			return;
+		}
+	} else if (valid_for != NULL) {
+		if (config_parse_duration(valid_for, &dur) != 0 || dur <= 0) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid_for "
+			    "\"%s\" is not a duration", valid_for);
+			return;
+		}
+		to = from + dur;
+	}
+	if (enroll && name == NULL) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "enroll needs a name");
+		return;
+	}
+
+	memset(&v, 0, sizeof v);
+	if ((r = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
+		if (r == -1)
+			reply_store_error(h, cause);
+		else
+			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
+			    (long long)id);
+		return;
+	}
+	r = strcmp(v.state, "pending") != 0;
+	store_visit_clear(&v);
+	if (r) {
+		reply_error(h, PROTO_ERR_CONFLICT, "visit %lld is already "
+		    "decided", (long long)id);
+		return;
+	}
+	if (enroll) {
+		if ((r = store_person_add(h->a->store, name, email, phone,
+		    &person, &cause)) != 0) {
+			reply_error(h, PROTO_ERR_CONFLICT, "%s", cause);
+			free(cause);
+			return;
+		}
+	}
+
+	memset(&d, 0, sizeof d);
+	d.state = "approved";
+	d.by = h->peer->who;
+	d.name = name;
+	d.email = email;
+	d.phone = phone;
+	d.person_id = person;
+	details = cJSON_CreateObject();
+	if (to != 0) {
+		cJSON_AddNumberToObject(details, "not_before", (double)from);
+		cJSON_AddNumberToObject(details, "expires", (double)to);
+	}
+	if (decide_visit(h, id, &d, "visit", details) != 0)
+		return;
+	if (enroll) {
+		if (store_visit_enroll(h->a->store, id, person, &added,
+		    &cause) == -1) {
+			log_warnx("enroll visit %lld: %s", (long long)id,
+			    cause);
+			free(cause);
+		}
+		people_changed(h, "added", person);
+	}
+
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "visit", (double)id);
+	if (name != NULL)
+		cJSON_AddStringToObject(res, "person", name);
+	else
+		cJSON_AddNullToObject(res, "person");
+	if (enroll)
+		cJSON_AddNumberToObject(res, "templates", added);
+	/* Passes are issued by a later version; the keys are already here. */
+	cJSON_AddNullToObject(res, "pass");
+	cJSON_AddNullToObject(res, "pin");
+	if (to != 0) {
+		cJSON_AddNumberToObject(res, "not_before", (double)from);
+		cJSON_AddNumberToObject(res, "expires", (double)to);
+	} else {
+		cJSON_AddNullToObject(res, "not_before");
+		cJSON_AddNullToObject(res, "expires");
+	}
+	reply_ok(h, res);
+}
+
+/*
+ * Deny-lists the face of visit ID: a deny-listed person "visit-ID" made
+ * from the visit's descriptors. Returns the entry (the person's id), 0 if
+ * the visit has no face, or -1 with *CAUSE.
+ */
+static int64_t
+deny_list_visit(struct handlers_ctx *h, int64_t id, const char *reason,
+    char **cause)
+{
+	char	*name;
+	int64_t	 person;
+	int	 added = 0;
+	cJSON	*d;
+
+	xasprintf(&name, "visit-%lld", (long long)id);
+	if (store_person_add(h->a->store, name, NULL, NULL, &person,
+	    cause) != 0) {
+		free(name);
+		return -1;
+	}
+	free(name);
+	if (store_person_deny(h->a->store, person, 1, cause) != 0 ||
+	    store_visit_enroll(h->a->store, id, person, &added, cause) == -1)
+		return -1;
+	if (agent_people_load(h->a, cause) != 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", "deny-listed");
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	if (reason != NULL)
+		cJSON_AddStringToObject(d, "reason", reason);
+	cJSON_AddNumberToObject(d, "templates", added);
+	agent_event(h->a, "person", now_wall(), person, id, d, NULL);
+	return added > 0 ? person : 0;
+}
+
+static void
+handler_DENY(struct handlers_ctx *h)
+{
+	struct store_decision	 d;
+	int64_t			 id = arg_int(h, "visit"), entry = 0;
+	char			*cause = NULL;
+	cJSON			*res;
+
+	memset(&d, 0, sizeof d);
+	d.state = "denied";
+	d.by = h->peer->who;
+	if (decide_visit(h, id, &d, "visit", cJSON_CreateObject()) != 0)
+		return;
+	if (arg_bool(h, "deny_list") &&
+	    (entry = deny_list_visit(h, id, NULL, &cause)) == -1) {
+		reply_error(h, PROTO_ERR_INTERNAL, "deny list: %s", cause);
+		free(cause);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "visit", (double)id);
+	if (entry > 0)
+		cJSON_AddNumberToObject(res, "entry", (double)entry);
+	else
+		cJSON_AddNullToObject(res, "entry");
+	reply_ok(h, res);
+}
+
+static void
+handler_ENROLL(struct handlers_ctx *h)
+{
+	struct store_person	 p;
+	int64_t			 id = arg_int(h, "visit");
+	int			 added = 0, r;
+	char			*cause = NULL;
+	cJSON			*res, *warnings;
+
+	if (find_person(h, arg_string(h, "person"), &p) != 0)
+		return;
+	if ((r = store_visit_enroll(h->a->store, id, p.id, &added,
+	    &cause)) != 0) {
+		if (r == 1)
+			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld, or "
+			    "%s can no longer be enrolled", (long long)id,
+			    p.name);
+		else
+			reply_store_error(h, cause);
+		store_person_clear(&p);
+		return;
+	}
+	people_changed(h, "enrolled", p.id);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "person", p.name);
+	cJSON_AddNumberToObject(res, "templates", added);
+	warnings = cJSON_AddArrayToObject(res, "warnings");
+	if (added == 0)
+		cJSON_AddItemToArray(warnings, cJSON_CreateString("the visit "
+		    "has no face descriptor"));
+	store_person_clear(&p);
+	reply_ok(h, res);
+}
+
+/* people */
+
+struct people_ctx {
+	struct agent	*a;
+	cJSON		*list;
+	int		 deny_list;
+};
+
+static int
+people_item(const struct store_person *p, void *arg)
+{
+	struct people_ctx	*c = arg;
+	cJSON			*o;
+	int			 n = 0;
+	char			*cause = NULL;
+
+	if (p->name == NULL || p->removed != 0 ||
+	    p->deny_listed != c->deny_list)
+		return 0;
+	if (store_person_templates(c->a->store, p->id, &n, &cause) == -1)
+		free(cause);
+	o = cJSON_CreateObject();
+	if (c->deny_list) {
+		cJSON_AddNumberToObject(o, "entry", (double)p->id);
+		cJSON_AddStringToObject(o, "name", p->name);
+	} else {
+		cJSON_AddNumberToObject(o, "id", (double)p->id);
+		cJSON_AddStringToObject(o, "name", p->name);
+	}
+	cJSON_AddNumberToObject(o, "templates", n);
+	cJSON_AddNumberToObject(o, "added", (double)p->created);
+	cJSON_AddItemToArray(c->list, o);
+	return 0;
+}
+
+static void
+list_people(struct handlers_ctx *h, int deny_list, const char *key)
+{
+	struct people_ctx	 c = { h->a, cJSON_CreateArray(), deny_list };
+	char			*cause = NULL;
+	cJSON			*r;
+
+	if (store_people_list(h->a->store, people_item, &c, &cause) != 0) {
+		cJSON_Delete(c.list);
+		reply_store_error(h, cause);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, key, c.list);
+	reply_ok(h, r);
+}
+
+static void
+handler_PEOPLE(struct handlers_ctx *h)
+{
+	list_people(h, 0, "people");
+}
+
+static void
+handler_DENY_LIST(struct handlers_ctx *h)
+{
+	list_people(h, 1, "entries");
+}
+
+/* people add: the worker analyses each photo, then the person is added. */
+
+static struct agent_enroll *
+enroll_find(struct agent *a, uint64_t req)
+{
+	struct agent_enroll	*e;
+
+	for (e = a->enrolls; e != NULL; e = e->next) {
+		if (req >= e->first_req &&
+		    req < e->first_req + (uint64_t)e->nphotos)
+			return e;
+	}
+	return NULL;
+}
+
+static void
+enroll_free(struct agent *a, struct agent_enroll *e)
+{
+	struct agent_enroll	**pp;
+	int			  i;
+
+	for (pp = &a->enrolls; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	for (i = 0; i < e->nphotos; i++) {
+		free(e->results[i].jpeg);
+		free(e->labels[i]);
+	}
+	free(e->results);
+	free(e->labels);
+	free(e->name);
+	free(e);
+}
+
+static void
+enroll_reply(struct agent *a, struct agent_enroll *e, char *line)
+{
+	control_reply(a->control, e->peer, line);
+	enroll_free(a, e);
+}
+
+/* Every photo answered: add the person with the photos that passed. */
+static void
+enroll_finish(struct agent *a, struct agent_enroll *e)
+{
+	struct gallery_match		 best, second;
+	const struct agent_person	*p;
+	char				 hash[STORE_HASH_LEN + 1];
+	char				*cause = NULL, *w;
+	int64_t				 person;
+	int				 i, ok = 0, added = 0;
+	cJSON				*res, *refused, *warnings, *o, *d;
+
+	for (i = 0; i < e->nphotos; i++)
+		ok += e->results[i].ok;
+	if (ok == 0) {
+		w = xstrdup("no usable photo:");
+		for (i = 0; i < e->nphotos; i++) {
+			char	*nw;
+
+			xasprintf(&nw, "%s %s: %s;", w, e->labels[i],
+			    e->results[i].reason);
+			free(w);
+			w = nw;
+		}
+		w[strlen(w) - 1] = '\0';
+		enroll_reply(a, e, proto_reply_error(e->request,
+		    PROTO_ERR_BAD_REQUEST, "%s", w));
+		free(w);
+		return;
+	}
+	if (store_person_add(a->store, e->name, NULL, NULL, &person,
+	    &cause) != 0) {
+		enroll_reply(a, e, proto_reply_error(e->request,
+		    PROTO_ERR_CONFLICT, "%s", cause));
+		free(cause);
+		return;
+	}
+	res = cJSON_CreateObject();
+	refused = cJSON_CreateArray();
+	warnings = cJSON_CreateArray();
+	for (i = 0; i < e->nphotos; i++) {
+		struct worker_enroll_result	*r = &e->results[i];
+
+		if (!r->ok) {
+			o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "photo", i);
+			cJSON_AddStringToObject(o, "reason", r->reason);
+			cJSON_AddItemToArray(refused, o);
+			continue;
+		}
+		/*
+		 * A look-alike: someone enrolled is nearer than the match
+		 * threshold plus the margin, so a vote for one of the two
+		 * could go either way.
+		 */
+		gallery_search(a->gallery, r->descriptor, &best, &second,
+		    NULL);
+		if (best.identity != -1 && best.distance <
+		    a->conf.match_threshold + a->conf.match_margin &&
+		    (p = agent_person(a, best.identity)) != NULL &&
+		    p->name != NULL) {
+			xasprintf(&w, "photo %d looks like %s (distance "
+			    "%.3f)", i, p->name, best.distance);
+			cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
+			free(w);
+		}
+		if (store_photo_put(a->store, r->jpeg, r->jpeg_len, hash,
+		    &cause) != 0 || store_template_add(a->store, person,
+		    r->descriptor, hash, NULL, &cause) != 0) {
+			log_warnx("people add %s: %s", e->name, cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		added++;
+	}
+	if (agent_people_load(a, &cause) != 0) {
+		log_warnx("people: %s", cause);
+		free(cause);
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", "added");
+	cJSON_AddNumberToObject(d, "templates", added);
+	agent_event(a, "person", agent_wall_ms(loop_now_ms()), person, 0, d,
+	    NULL);
+	cJSON_AddNumberToObject(res, "person", (double)person);
+	cJSON_AddStringToObject(res, "name", e->name);
+	cJSON_AddNumberToObject(res, "templates", added);
+	cJSON_AddItemToObject(res, "refused", refused);
+	cJSON_AddItemToObject(res, "warnings", warnings);
+	enroll_reply(a, e, proto_reply_ok(e->request, res));
+}
+
+void
+handlers_enroll_result(struct agent *a, struct worker_enroll_result *r)
+{
+	struct agent_enroll		*e;
+	struct worker_enroll_result	*slot;
+
+	if ((e = enroll_find(a, r->req)) == NULL)
+		return;
+	slot = &e->results[r->req - e->first_req];
+	free(slot->jpeg);
+	*slot = *r;
+	r->jpeg = NULL;	/* taken */
+	if (++e->answered == e->nphotos)
+		enroll_finish(a, e);
+}
+
+void
+handlers_enroll_abort(struct agent *a, const char *why)
+{
+	while (a->enrolls != NULL) {
+		enroll_reply(a, a->enrolls, proto_reply_error(
+		    a->enrolls->request, PROTO_ERR_UNAVAILABLE, "%s", why));
+	}
+}
+
+static void
+handler_PEOPLE_ADD(struct handlers_ctx *h)
+{
+	struct agent		*a = h->a;
+	struct agent_enroll	*e;
+	struct worker_msg	 m;
+	struct store_person	 p;
+	const char		*name = arg_string(h, "name");
+	cJSON			*photos, *c;
+	uint8_t			*buf;
+	size_t			 len;
+	char			*cause = NULL;
+	int			 i, n, r;
+
+	if (!field_ok(name) || strspn(name, "0123456789") == strlen(name)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name is 1 to %d "
+		    "printable characters, not all digits", HANDLERS_FIELD_MAX);
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	if ((r = store_person_find(a->store, name, &p, &cause)) != 1) {
+		if (r == 0) {
+			store_person_clear(&p);
+			reply_error(h, PROTO_ERR_CONFLICT, "%s is already "
+			    "enrolled", name);
+		} else
+			reply_store_error(h, cause);
+		return;
+	}
+	if (!a->worker_ready) {
+		reply_error(h, PROTO_ERR_UNAVAILABLE, "the vision worker is "
+		    "not running");
+		return;
+	}
+	photos = cJSON_GetObjectItemCaseSensitive(h->req->args, "photos");
+	n = cJSON_GetArraySize(photos);
+	e = xcalloc(1, sizeof *e);
+	e->peer = h->peer->id;
+	e->request = h->req->id;
+	e->name = xstrdup(name);
+	e->nphotos = n;
+	e->results = xcalloc((size_t)n, sizeof *e->results);
+	e->labels = xcalloc((size_t)n, sizeof *e->labels);
+	e->first_req = a->next_worker_req + 1;
+	a->next_worker_req += (uint64_t)n;
+	e->next = a->enrolls;
+	a->enrolls = e;
+	i = 0;
+	cJSON_ArrayForEach(c, photos) {
+		if (strncmp(c->valuestring, "base64:", 7) == 0 ||
+		    strncmp(c->valuestring, "data:", 5) == 0)
+			xasprintf(&e->labels[i], "photo %d", i);
+		else
+			e->labels[i] = xstrdup(c->valuestring);
+		if (photo_bytes(c->valuestring, &buf, &len, &cause) != 0) {
+			/* Answered here, as the worker would have. */
+			e->results[i].req = e->first_req + (uint64_t)i;
+			snprintf(e->results[i].reason,
+			    sizeof e->results[i].reason, "%s", cause);
+			free(cause);
+			cause = NULL;
+			e->answered++;
+		} else {
+			memset(&m, 0, sizeof m);
+			m.type = WORKER_MSG_ENROLL;
+			m.u.enroll.req = e->first_req + (uint64_t)i;
+			m.u.enroll.photo = buf;
+			m.u.enroll.len = len;
+			agent_worker_send(a, &m);
+			free(buf);
+		}
+		i++;
+	}
+	if (e->answered == e->nphotos)
+		enroll_finish(a, e);
+}
+
+static void
+handler_PEOPLE_REMOVE(struct handlers_ctx *h)
+{
+	struct store_person	 p;
+	char			*cause = NULL;
+	cJSON			*res;
+	int			 r;
+
+	if (find_person(h, arg_string(h, "person"), &p) != 0)
+		return;
+	if ((r = store_person_remove(h->a->store, p.id, &cause)) != 0) {
+		if (r == 1)
+			reply_error(h, PROTO_ERR_NOT_FOUND, "%s is already "
+			    "removed", p.name);
+		else
+			reply_store_error(h, cause);
+		store_person_clear(&p);
+		return;
+	}
+	people_changed(h, "removed", p.id);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "person", (double)p.id);
+	store_person_clear(&p);
+	reply_ok(h, res);
+}
+
+static void
+handler_PEOPLE_FORGET(struct handlers_ctx *h)
+{
+	struct store_person	 p;
+	char			*cause = NULL;
+	cJSON			*res;
+
+	if (find_person(h, arg_string(h, "person"), &p) != 0)
+		return;
+	if (store_forget_person(h->a->store, p.id, &cause) != 0) {
+		store_person_clear(&p);
+		reply_store_error(h, cause);
+		return;
+	}
+	people_changed(h, "forgotten", p.id);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "person", (double)p.id);
+	store_person_clear(&p);
+	reply_ok(h, res);
+}
+
+static void
+handler_DENY_LIST_ADD(struct handlers_ctx *h)
+{
+	struct store_visit	 v;
+	int64_t			 id = arg_int(h, "visit"), entry;
+	char			*cause = NULL;
+	cJSON			*res;
+	int			 r;
+
+	memset(&v, 0, sizeof v);
+	if ((r = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
+		if (r == -1)
+			reply_store_error(h, cause);
+		else
+			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
+			    (long long)id);
+		return;
+	}
+	store_visit_clear(&v);
+	if ((entry = deny_list_visit(h, id, arg_string(h, "reason"),
+	    &cause)) == -1) {
+		reply_error(h, PROTO_ERR_CONFLICT, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (entry == 0) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "visit %lld has no face "
+		    "descriptor", (long long)id);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "entry", (double)entry);
+	reply_ok(h, res);
+}
+
+static void
+handler_DENY_LIST_REMOVE(struct handlers_ctx *h)
+{
+	const struct agent_person	*p;
+	int64_t				 id = arg_int(h, "entry");
+	char				*cause = NULL;
+	cJSON				*res;
+
+	if ((p = agent_person(h->a, id)) == NULL || !p->deny_listed) {
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no deny-list entry %lld",
+		    (long long)id);
+		return;
+	}
+	if (store_person_deny(h->a->store, id, 0, &cause) != 0) {
+		reply_store_error(h, cause);
+		return;
+	}
+	people_changed(h, "deny-list removed", id);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "entry", (double)id);
+	reply_ok(h, res);
+}
+
+/* events */
+
+struct events_ctx {
+	struct agent	*a;
+	cJSON		*list;
+};
+
+static int
+events_item(const struct store_event *ev, void *arg)
+{
+	struct events_ctx	*c = arg;
+	cJSON			*o;
+
+	if ((o = agent_event_json(c->a, ev)) != NULL)
+		cJSON_AddItemToArray(c->list, o);
+	return 0;
+}
+
+static void
+handler_EVENTS(struct handlers_ctx *h)
+{
+	struct events_ctx	 c = { h->a, NULL };
+	const char		*since = arg_string(h, "since");
+	int64_t			 t, first, head;
+	int			 limit = HANDLERS_EVENTS_MAX;
+	char			*cause = NULL;
+	cJSON			*r;
+
+	if (since != NULL) {
+		if (parse_since(since, &t) != 0) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "since \"%s\" "
+			    "is neither an RFC 3339 time nor a duration",
+			    since);
+			return;
+		}
+		if (store_event_first_after(h->a->store, t, &first,
+		    &cause) != 0) {
+			reply_store_error(h, cause);
+			return;
+		}
+	} else {
+		/* The last HANDLERS_EVENTS_DEFAULT. */
+		if (store_event_first_after(h->a->store, INT64_MAX, &head,
+		    &cause) != 0) {
+			reply_store_error(h, cause);
+			return;
+		}
+		first = head - HANDLERS_EVENTS_DEFAULT;
+		if (first < 1)
+			first = 1;
+		limit = HANDLERS_EVENTS_DEFAULT;
+	}
+	c.list = cJSON_CreateArray();
+	if (store_events_each(h->a->store, first - 1, limit, events_item, &c,
+	    &cause) != 0) {
+		cJSON_Delete(c.list);
+		reply_store_error(h, cause);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "events", c.list);
+	/* Following starts before the reply: nothing falls in between. */
+	if (arg_bool(h, "follow"))
+		control_follow(h->control, h->peer->id);
+	reply_ok(h, r);
+}
+
+/* passes (a later version issues them; until then there are none) */
+
+static void
+handler_PASSES(struct handlers_ctx *h)
+{
+	cJSON	*r = cJSON_CreateObject();
+
+	cJSON_AddArrayToObject(r, "passes");
+	reply_ok(h, r);
+}
+
+static void
+handler_PASS_REVOKE(struct handlers_ctx *h)
+{
+	reply_error(h, PROTO_ERR_NOT_FOUND, "no pass %s",
+	    arg_string(h, "pass"));
+}
+
+static void
+handler_DOOR_OPEN(struct handlers_ctx *h)
+{
+	const char	*reason = arg_string(h, "reason");
+	char		*cause = NULL;
+	cJSON		*d, *r;
+
+	if (!field_ok(reason)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a reason is 1 to %d "
+		    "printable characters", HANDLERS_FIELD_MAX);
+		return;
+	}
+	if (h->a->keeper.fd == -1) {
+		reply_error(h, PROTO_ERR_UNAVAILABLE, "the door keeper is not "
+		    "running");
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "reason", "manual");
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	cJSON_AddStringToObject(d, "note", reason);
+	if (agent_event(h->a, "granted", now_wall(), 0, 0, d, NULL) != 0) {
+		reply_error(h, PROTO_ERR_UNAVAILABLE, "the store cannot record "
+		    "the opening");
+		return;
+	}
+	if (agent_door_pulse(h->a, h->a->conf.door_pulse, &cause) != 0) {
+		reply_error(h, PROTO_ERR_UNAVAILABLE, "%s", cause);
+		free(cause);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "pulse", (double)h->a->conf.door_pulse);
+	reply_ok(h, r);
+}
+
+static void
+handler_CONFIG(struct handlers_ctx *h)
+{
+	char	*text = NULL, *line, *next, *sp;
+	size_t	 len = 0;
+	FILE	*f;
+	cJSON	*conf = cJSON_CreateObject(), *r, *v;
+
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		cJSON_Delete(conf);
+		reply_error(h, PROTO_ERR_INTERNAL, "%s", strerror(errno));
+		return;
+	}
+	config_print(f, &h->a->conf);
+	fclose(f);
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((sp = strchr(line, ' ')) == NULL)
+			continue;
+		*sp++ = '\0';
+		/* Quoted values are unquoted (config_print quotes blanks). */
+		if (*sp == '"' && sp[strlen(sp) - 1] == '"' && strlen(sp) >= 2) {
+			sp[strlen(sp) - 1] = '\0';
+			sp++;
+		}
+		v = cJSON_CreateString(sp);
+		cJSON_AddItemToObject(conf, line, v);
+	}
+	free(text);
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "config", conf);
+	reply_ok(h, r);
+}
+
+static void
+handler_HELLO(struct handlers_ctx *h)
+{
+	/* control.c answers hello itself. */
+	reply_error(h, PROTO_ERR_BAD_REQUEST, "hello was already said");
+}
+
+/* The handlers, in the order of the command table. */
+static handler_fn *const handlers[PROTO_NCOMMANDS] = {
+#define CMD(id, name, role, usage, summary) [PROTO_CMD_##id] = handler_##id,
+#define CMD_ARG(cmd, key, type, required, option)
+#include "commands.def"
+#undef CMD
+#undef CMD_ARG
+};
+
+void
+handlers_request(struct control *control, const struct control_peer *peer,
+    const struct proto_request *req, void *arg)
+{
+	struct handlers_ctx	h = { arg, control, peer, req };
+
+	log_debug("%s: %s", peer->who, req->cmd->name);
+	handlers[req->cmd->id](&h);
+}

@@ -1,0 +1,487 @@
+/*
+ * The worker's observations, in main: each of the worker's tracks gets a
+ * decider (decide.h), every descriptor it sends is matched against the
+ * gallery and fed to it, and the track's one final verdict becomes the
+ * actions of design.md, in this order:
+ *
+ *   GRANTED    an event "granted" committed to the store, then the pulse,
+ *              then the welcome by name;
+ *   DENIED     an event "denied" and an alarm, the refusal prompt, never a
+ *              pulse and never a name;
+ *   PENDING    an unknown visitor: a pending request (a visit) with the
+ *   UNCERTAIN  track's best photos and an event "pending" or "uncertain";
+ *              or, when a pending visit seen within unknown_merge_window
+ *              has a descriptor within match_threshold, that visit seen
+ *              again (one visitor ringing twice is one request). The
+ *              waiting prompt, never a name.
+ *
+ * Photos: the worker sends a JPEG crop with each frame that became its
+ * track's best; main keeps the AGENT_TRACK_PHOTOS best (by quality score)
+ * and stores them only for a verdict, content-addressed. A decided track
+ * that made a visit still adds the better photos that come after.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "gallery.h"
+#include "log.h"
+#include "loop.h"
+#include "protocol.h"
+#include "xmalloc.h"
+
+static struct agent_track *
+sighting_track(struct agent *a, uint64_t id)
+{
+	struct agent_track	*t;
+
+	for (t = a->tracks; t != NULL; t = t->next) {
+		if (t->id == id)
+			return t;
+	}
+	return NULL;
+}
+
+static void
+sighting_track_free(struct agent_track *t)
+{
+	int	i;
+
+	for (i = 0; i < t->nphotos; i++)
+		free(t->photos[i].jpeg);
+	decider_free(t->decider);
+	free(t);
+}
+
+static void
+sighting_unlink(struct agent *a, struct agent_track *t)
+{
+	struct agent_track	**pp;
+
+	for (pp = &a->tracks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+	}
+}
+
+static struct agent_track *
+sighting_track_new(struct agent *a, const struct worker_face *f)
+{
+	struct agent_track	*t = xcalloc(1, sizeof *t);
+
+	t->id = f->track;
+	t->first_ms = f->first_ms;
+	t->last_ms = f->time_ms;
+	t->nearest = DECIDE_NOBODY;
+	t->nearest_distance = INFINITY;
+	if ((t->decider = decider_new(&a->decide)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->next = a->tracks;
+	a->tracks = t;
+	return t;
+}
+
+/*
+ * Keeps the photo of F (its JPEG taken over) if it is among the best of
+ * the track. Returns its index, or -1 if it was not kept.
+ */
+static int
+sighting_keep_photo(struct agent_track *t, struct worker_face *f)
+{
+	struct agent_photo	 p;
+	int			 i;
+
+	if (f->jpeg == NULL)
+		return -1;
+	if (t->nphotos == AGENT_TRACK_PHOTOS) {
+		if (f->quality_score <= t->photos[t->nphotos - 1].score)
+			return -1;
+		free(t->photos[--t->nphotos].jpeg);
+	}
+	memset(&p, 0, sizeof p);
+	p.jpeg = f->jpeg;
+	p.len = f->jpeg_len;
+	f->jpeg = NULL;
+	p.time_ms = f->time_ms;
+	p.score = f->quality_score;
+	p.has_desc = 1;
+	memcpy(p.desc, f->descriptor, sizeof p.desc);
+	for (i = t->nphotos; i > 0 && t->photos[i - 1].score < p.score; i--)
+		t->photos[i] = t->photos[i - 1];
+	t->photos[i] = p;
+	t->nphotos++;
+	return i;
+}
+
+/* Stores photo I of the track; its hash in HASH, "" if it failed. */
+static void
+sighting_store_photo(struct agent *a, struct agent_track *t, int i,
+    char hash[STORE_HASH_LEN + 1])
+{
+	char	*cause = NULL;
+
+	hash[0] = '\0';
+	if (i < 0 || i >= t->nphotos)
+		return;
+	if (store_photo_put(a->store, t->photos[i].jpeg, t->photos[i].len,
+	    hash, &cause) != 0) {
+		log_warnx("photo: %s", cause);
+		free(cause);
+		hash[0] = '\0';
+	}
+}
+
+struct sighting_merge {
+	const float	*desc;
+	int64_t		 since;		/* wall ms */
+	double		 threshold;
+	int64_t		 best;
+	double		 best_distance;
+};
+
+static int
+sighting_merge_cb(const struct store_visit *v, void *arg)
+{
+	struct sighting_merge	*m = arg;
+	double			 d;
+
+	if (v->last_seen < m->since)
+		return 1;	/* newest first: the rest are older */
+	if (!v->has_descriptor)
+		return 0;
+	d = face_distance(m->desc, v->descriptor);
+	if (d < m->threshold && d < m->best_distance) {
+		m->best = v->id;
+		m->best_distance = d;
+	}
+	return 0;
+}
+
+/* The pending visit the face DESC seen at NOW (wall ms) belongs to, or 0. */
+static int64_t
+sighting_merge_visit(struct agent *a, const float *desc, int64_t now)
+{
+	struct sighting_merge	 m;
+	char			*cause = NULL;
+
+	if (a->conf.unknown_merge_window == 0)
+		return 0;
+	m.desc = desc;
+	m.since = now - a->conf.unknown_merge_window;
+	m.threshold = a->conf.match_threshold;
+	m.best = 0;
+	m.best_distance = INFINITY;
+	if (store_visits_pending(a->store, sighting_merge_cb, &m,
+	    &cause) == -1) {
+		log_warnx("pending visits: %s", cause);
+		free(cause);
+		return 0;
+	}
+	return m.best;
+}
+
+/* A live event about visit ID seen again (consoles only: no new visit). */
+static void
+sighting_seen_again(struct agent *a, int64_t visit_id, int64_t now,
+    const char *type)
+{
+	struct store_visit	 v;
+	cJSON			*obj;
+	char			*cause = NULL, *line;
+
+	memset(&v, 0, sizeof v);
+	if (store_visit_find(a->store, visit_id, &v, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	obj = cJSON_CreateObject();
+	cJSON_AddNumberToObject(obj, "visit", (double)visit_id);
+	cJSON_AddNumberToObject(obj, "seen_count", v.seen_count);
+	cJSON_AddBoolToObject(obj, "again", 1);
+	store_visit_clear(&v);
+	line = proto_event(type, now, a->conf.door_name, NULL, obj);
+	control_event(a->control, line);
+	free(line);
+}
+
+/* A pending or uncertain track becomes a visit, or joins one. */
+static void
+sighting_visit(struct agent *a, struct agent_track *t,
+    const struct decide_result *r, const char *type)
+{
+	struct store_event	 ev;
+	cJSON			*d;
+	char			 hash[STORE_HASH_LEN + 1], *details;
+	char			*cause = NULL;
+	const float		*desc = t->nphotos > 0 ? t->photos[0].desc : NULL;
+	int64_t			 now = agent_wall_ms(r->time_ms), visit = 0;
+	int64_t			 eid;
+	int			 i;
+
+	sighting_store_photo(a, t, 0, hash);
+	if (desc != NULL)
+		visit = sighting_merge_visit(a, desc, now);
+	if (visit != 0 && store_visit_seen(a->store, visit, now,
+	    hash[0] != '\0' ? hash : NULL, desc, 0, &cause) == 0) {
+		t->visit_id = visit;
+		sighting_seen_again(a, visit, now, type);
+	} else {
+		if (cause != NULL) {
+			log_warnx("visit %lld: %s", (long long)visit, cause);
+			free(cause);
+			cause = NULL;
+		}
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "reason",
+		    decide_reason_name(r->reason));
+		cJSON_AddNumberToObject(d, "track", (double)t->id);
+		if (hash[0] != '\0')
+			cJSON_AddStringToObject(d, "photo", hash);
+		if (t->nearest != DECIDE_NOBODY && isfinite(t->nearest_distance)) {
+			cJSON_AddNumberToObject(d, "nearest",
+			    (double)t->nearest);
+			cJSON_AddNumberToObject(d, "distance",
+			    round(t->nearest_distance * 1e4) / 1e4);
+		}
+		details = cJSON_PrintUnformatted(d);
+		cJSON_Delete(d);
+		memset(&ev, 0, sizeof ev);
+		ev.time = now;
+		ev.type = type;
+		ev.door = a->conf.door_name;
+		ev.details = details;
+		if (store_visit_add(a->store, a->conf.door_name, now,
+		    hash[0] != '\0' ? hash : NULL, desc, &ev, &visit, &eid,
+		    &cause) != 0) {
+			log_warnx("visit: %s", cause);
+			free(cause);
+			free(details);
+			return;
+		}
+		ev.visit_id = visit;
+		agent_event_sent(a, &ev, eid);
+		free(details);
+		t->visit_id = visit;
+	}
+	for (i = 1; i < t->nphotos; i++) {
+		sighting_store_photo(a, t, i, hash);
+		if (hash[0] != '\0' && store_visit_photo_add(a->store, visit,
+		    hash, t->photos[i].desc, agent_wall_ms(t->photos[i].time_ms),
+		    &cause) == -1) {
+			log_warnx("visit %lld: %s", (long long)visit, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	agent_say(a, "wait", a->conf.voice_wait);
+}
+
+/* Expands voice_welcome's %n (the name) and %%. */
+static char *
+sighting_welcome(const char *fmt, const char *name)
+{
+	size_t	 len = strlen(fmt) + (name != NULL ? strlen(name) : 0) + 1;
+	char	*out = xmalloc(len), *o = out;
+
+	for (; *fmt != '\0'; fmt++) {
+		if (fmt[0] == '%' && fmt[1] == 'n') {
+			if (name != NULL) {
+				strcpy(o, name);
+				o += strlen(name);
+			}
+			fmt++;
+		} else if (fmt[0] == '%' && fmt[1] == '%') {
+			*o++ = '%';
+			fmt++;
+		} else
+			*o++ = *fmt;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+sighting_granted(struct agent *a, struct agent_track *t,
+    const struct decide_result *r)
+{
+	const struct agent_person	*p = agent_person(a, r->identity);
+	char				 hash[STORE_HASH_LEN + 1];
+	char				*cause = NULL, *text;
+	cJSON				*d = cJSON_CreateObject();
+	int64_t				 latency;
+
+	sighting_store_photo(a, t, 0, hash);
+	cJSON_AddStringToObject(d, "reason", decide_reason_name(r->reason));
+	cJSON_AddNumberToObject(d, "track", (double)t->id);
+	if (isfinite(t->nearest_distance) && t->nearest == r->identity)
+		cJSON_AddNumberToObject(d, "distance",
+		    round(t->nearest_distance * 1e4) / 1e4);
+	if (hash[0] != '\0')
+		cJSON_AddStringToObject(d, "photo", hash);
+	/* From the first frame of the track to the pulse. */
+	latency = loop_now_ms() - t->first_ms;
+	cJSON_AddNumberToObject(d, "latency_ms", (double)latency);
+	/* Committed before the relay moves: no record, no entry. */
+	if (agent_event(a, "granted", agent_wall_ms(r->time_ms), r->identity,
+	    0, d, NULL) != 0)
+		return;
+	if (agent_door_pulse(a, a->conf.door_pulse, &cause) != 0) {
+		log_warnx("door: %s", cause);
+		free(cause);
+		return;
+	}
+	text = sighting_welcome(a->conf.voice_welcome,
+	    p != NULL ? p->name : NULL);
+	agent_say(a, "welcome", text);
+	free(text);
+}
+
+static void
+sighting_denied(struct agent *a, struct agent_track *t,
+    const struct decide_result *r)
+{
+	char	 hash[STORE_HASH_LEN + 1];
+	cJSON	*d = cJSON_CreateObject(), *alarm;
+	int64_t	 id = 0, who = t->nearest;
+
+	sighting_store_photo(a, t, 0, hash);
+	cJSON_AddStringToObject(d, "reason", decide_reason_name(r->reason));
+	cJSON_AddNumberToObject(d, "track", (double)t->id);
+	if (hash[0] != '\0')
+		cJSON_AddStringToObject(d, "photo", hash);
+	alarm = cJSON_Duplicate(d, 1);
+	agent_event(a, "denied", agent_wall_ms(r->time_ms),
+	    who != DECIDE_NOBODY ? who : 0, 0, d, &id);
+	cJSON_AddStringToObject(alarm, "kind", "deny-list");
+	cJSON_AddNumberToObject(alarm, "denied", (double)id);
+	agent_event(a, "alarm", agent_wall_ms(r->time_ms),
+	    who != DECIDE_NOBODY ? who : 0, 0, alarm, NULL);
+	agent_say(a, "refused", a->conf.voice_refused);
+}
+
+static void
+sighting_verdict(struct agent *a, struct agent_track *t)
+{
+	struct decide_result	r;
+
+	decider_result(t->decider, &r);
+	t->verdict = r.verdict;
+	switch (r.verdict) {
+	case DECIDE_GRANTED:
+		sighting_granted(a, t, &r);
+		break;
+	case DECIDE_DENIED:
+		sighting_denied(a, t, &r);
+		break;
+	case DECIDE_PENDING:
+		sighting_visit(a, t, &r, "pending");
+		break;
+	case DECIDE_UNCERTAIN:
+		sighting_visit(a, t, &r, "uncertain");
+		break;
+	case DECIDE_NONE:
+		break;
+	}
+}
+
+static void
+sighting_face(struct agent *a, struct worker_face *f)
+{
+	struct agent_track		*t;
+	struct gallery_match		 best, second;
+	struct decide_match		 m;
+	const struct agent_person	*p;
+	char				 hash[STORE_HASH_LEN + 1];
+	char				*cause = NULL;
+	int				 kept;
+
+	if ((t = sighting_track(a, f->track)) == NULL &&
+	    (t = sighting_track_new(a, f)) == NULL)
+		return;
+	if (f->time_ms > t->last_ms)
+		t->last_ms = f->time_ms;
+	kept = sighting_keep_photo(t, f);
+	if (t->verdict != DECIDE_NONE) {
+		/* A visit gets the better photos that come after. */
+		if (t->visit_id != 0 && kept >= 0) {
+			sighting_store_photo(a, t, kept, hash);
+			if (hash[0] != '\0' && store_visit_photo_add(a->store,
+			    t->visit_id, hash, t->photos[kept].desc,
+			    agent_wall_ms(f->time_ms), &cause) == -1) {
+				log_warnx("visit: %s", cause);
+				free(cause);
+			}
+		}
+		return;
+	}
+
+	gallery_search(a->gallery, f->descriptor, &best, &second, NULL);
+	memset(&m, 0, sizeof m);
+	m.identity = best.identity;
+	m.distance = best.distance;
+	m.second_identity = second.identity;
+	m.second_distance = second.distance;
+	m.deny_listed = (p = agent_person(a, best.identity)) != NULL &&
+	    p->deny_listed;
+	m.liveness = DECIDE_LIVENESS_UNKNOWN;
+	m.quality = f->quality_pass;
+	if (f->quality_pass && best.identity != DECIDE_NOBODY &&
+	    best.distance < t->nearest_distance) {
+		t->nearest = best.identity;
+		t->nearest_distance = best.distance;
+	}
+	if (decider_observe(t->decider, f->time_ms, &m) != DECIDE_NONE)
+		sighting_verdict(a, t);
+}
+
+static void
+sighting_end(struct agent *a, struct agent_track *t, int64_t time_ms)
+{
+	if (t->verdict == DECIDE_NONE &&
+	    decider_end(t->decider, time_ms) != DECIDE_NONE)
+		sighting_verdict(a, t);
+	sighting_unlink(a, t);
+	sighting_track_free(t);
+}
+
+void
+sighting_message(struct agent *a, struct worker_msg *m)
+{
+	struct agent_track	*t;
+
+	switch (m->type) {
+	case WORKER_MSG_FACE:
+		sighting_face(a, &m->u.face);
+		break;
+	case WORKER_MSG_TRACK_END:
+		if ((t = sighting_track(a, m->u.end.track)) != NULL)
+			sighting_end(a, t, m->u.end.last_ms);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sighting_end_all(struct agent *a, int64_t now_ms)
+{
+	while (a->tracks != NULL)
+		sighting_end(a, a->tracks, now_ms);
+}
+
+void
+sighting_free_all(struct agent *a)
+{
+	struct agent_track	*t;
+
+	while ((t = a->tracks) != NULL) {
+		a->tracks = t->next;
+		sighting_track_free(t);
+	}
+}
