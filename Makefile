@@ -3,7 +3,7 @@
 #   make            build agent/gatehouse-agent
 #   make deps       install the Debian packages (apt-get; sudo when not root)
 #   make models     fetch the face-api weights and demo images (npm pack, checked)
-#   make demo       analyse the demo images
+#   make demo       a demo agent replaying the demo photos, with the console
 #   make check      every test: unit, equivalence, regress, sanitizers, fuzz smoke
 #   make bench      benchmarks beside the face-api peer
 #   make fuzz       build the libFuzzer targets
@@ -12,6 +12,7 @@
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+BINDIR		 = $(PREFIX)/bin
 SBINDIR		 = $(PREFIX)/sbin
 MANDIR		 = $(PREFIX)/share/man
 DATADIR		 = $(PREFIX)/share/gatehouse
@@ -130,19 +131,23 @@ tools: $(TOOL_BINS)
 deps:
 	@tests/deps.sh
 
-# The face engine on the demo photos (and the labelled photos beside the
-# project when present): the faces found and who matches whom.
+# A door agent on a temporary directory replaying the demo photos, watched
+# through the console.
 demo: deps models
 	@$(MAKE) --no-print-directory all
-	@$(AGENT) match --detector ssd --models $(MODELS) $(MODELS)/demo/*.jpg \
-	    $(wildcard $(FACES)/*.jpg $(FACES)/*.png)
+	@tests/demo.sh $(AGENT) $(CONSOLE) $(MODELS)
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/models
 	install -m 755 $(AGENT) $(DESTDIR)$(SBINDIR)/gatehouse-agent
+	install -m 755 $(CONSOLE) $(DESTDIR)$(BINDIR)/gatehouse
+	install -m 644 doc/gatehouse.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 doc/gatehouse.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/gatehouse-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 etc/gatehouse.conf etc/gatehouse-agent.service \
+	    $(DESTDIR)$(DATADIR)/
 	install -m 644 $(MODELS)/*.bin $(MODELS)/*.json \
 	    $(DESTDIR)$(DATADIR)/models/
 

@@ -5,6 +5,9 @@
 #ifndef AGENT_H
 #define AGENT_H
 
+/* The configuration file when -f gives none. */
+#define AGENT_CONF	"/etc/gatehouse/gatehouse.conf"
+
 /* cmd-analyze.c */
 int	cmd_analyze_exec(int argc, char **argv);
 int	cmd_compare_exec(int argc, char **argv);

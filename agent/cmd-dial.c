@@ -16,8 +16,6 @@
 #include "control.h"
 #include "xmalloc.h"
 
-#define DIAL_CONF	"/etc/gatehouse/gatehouse.conf"
-
 /* The socket: -S, else control_socket of the configuration. */
 int
 cmd_dial_stdio_exec(int argc, char **argv)
@@ -47,10 +45,10 @@ cmd_dial_stdio_exec(int argc, char **argv)
 		path = xstrdup(sock);
 	else {
 		/* With no -f and no file, the agent runs on the defaults. */
-		if (file == NULL && access(DIAL_CONF, F_OK) != 0 &&
+		if (file == NULL && access(AGENT_CONF, F_OK) != 0 &&
 		    errno == ENOENT)
 			config_defaults(&c);
-		else if (config_load(file != NULL ? file : DIAL_CONF, &c,
+		else if (config_load(file != NULL ? file : AGENT_CONF, &c,
 		    &cause) != 0) {
 			fprintf(stderr, "gatehouse-agent: %s\n", cause);
 			free(cause);

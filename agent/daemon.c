@@ -389,6 +389,8 @@ agent_worker_lost(struct agent *a, const char *why)
 	log_warnx("worker: %s", why);
 	agent_child_close(a, &a->worker, 1);
 	a->worker_ready = 0;
+	a->frames_base = a->frames_total;
+	a->dropped_base = a->dropped_total;
 	worker_reader_free(a->worker_in);
 	worker_writer_free(a->worker_out);
 	a->worker_in = NULL;
@@ -420,9 +422,10 @@ agent_worker_message(struct agent *a, struct worker_msg *m)
 		a->camera_ended = 1;
 		break;
 	case WORKER_MSG_STATS:
+		/* Running totals of this worker, on top of its forerunners'. */
 		a->stats = m->u.stats;
-		a->frames_total += m->u.stats.frames;
-		a->dropped_total += m->u.stats.dropped;
+		a->frames_total = a->frames_base + m->u.stats.frames;
+		a->dropped_total = a->dropped_base + m->u.stats.dropped;
 		break;
 	case WORKER_MSG_ENROLL_RESULT:
 		handlers_enroll_result(a, &m->u.result);

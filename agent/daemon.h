@@ -34,7 +34,6 @@ struct proto_request;
 
 #define AGENT_NAME		"gatehouse-agent"
 #define AGENT_VERSION		"0.3"
-#define AGENT_CONF		"/etc/gatehouse/gatehouse.conf"
 
 /* Photos kept per track for its visit (the best first). */
 #define AGENT_TRACK_PHOTOS	5
@@ -134,8 +133,10 @@ struct agent {
 	int			 worker_ready;
 	int			 camera_ended;
 	struct worker_stats	 stats;
-	uint64_t		 frames_total;
+	uint64_t		 frames_total;	/* since the agent started */
 	uint64_t		 dropped_total;
+	uint64_t		 frames_base;	/* of the workers before */
+	uint64_t		 dropped_base;
 	uint64_t		 next_worker_req;
 
 	struct agent_track	*tracks;

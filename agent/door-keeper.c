@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "door.h"
 #include "lineio.h"
 #include "loop.h"
@@ -303,28 +304,17 @@ static void
 door_keeper_main(int fd, const char *spec, int64_t max_pulse, pid_t parent)
 {
 	struct door_keeper	 k;
-	struct sigaction	 sa;
 	sigset_t		 set;
 	char			*cause, *line;
-	int			 fds[DOOR_MAX_FDS], n, i, signo;
+	int			 fds[DOOR_MAX_FDS], n, i;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (signo = 1; signo < NSIG; signo++)
-		sigaction(signo, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	child_setup(fd, parent);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
-		_exit(1);
-	if (fd > 3)
-		close_range(3, (unsigned int)fd - 1, 0);
-	close_range((unsigned int)fd + 1, UINT_MAX, 0);
 
 	memset(&k, 0, sizeof k);
 	k.fd = fd;

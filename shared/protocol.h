@@ -27,8 +27,8 @@
  *
  * Event (agent -> console, after "events" with follow):
  *	{"type":"TYPE","time":MS,"door":"NAME","person":"NAME"|null,...}
- *	type	granted, denied, pending, uncertain, alarm, door, pass,
- *		person, config (PROTO_EVENTS below); a line with "type" and
+ *	type	granted, denied, pending, visit, uncertain, alarm, door,
+ *		pass, person, config (PROTO_EVENTS below); a line with "type" and
  *		no "ok" is an event. Events carry no id.
  *	time	milliseconds since the Unix epoch (integer)
  *	door	the agent's door name
@@ -111,6 +111,7 @@ enum proto_error {
 	X(PROTO_EV_GRANTED, "granted")	/* door opened for a person/pass */ \
 	X(PROTO_EV_DENIED, "denied")	/* refused: deny list, bad pass */ \
 	X(PROTO_EV_PENDING, "pending")	/* unknown visitor waits: visit */ \
+	X(PROTO_EV_VISIT, "visit")	/* a guard decided a visit */	\
 	X(PROTO_EV_UNCERTAIN, "uncertain") /* between the thresholds */	\
 	X(PROTO_EV_ALARM, "alarm")	/* deny list, forced/held open */ \
 	X(PROTO_EV_DOOR, "door")	/* contact/relay state: state */ \

@@ -24,7 +24,15 @@ grep -q '^door_pulse 4500ms$' effective.conf || fail "-T duration: $(grep door_p
 cmp -s effective.conf again.conf || fail "-T does not read back to itself"
 
 set +e
-"$AGENT" -f mine.conf > /dev/null 2>&1
+"$AGENT" -f mine.conf -t -T > /dev/null 2>&1
 rc=$?
 set -e
-[ "$rc" -eq 2 ] || fail "no -t or -T: status $rc"
+[ "$rc" -eq 2 ] || fail "-t and -T together: status $rc"
+
+# Without -t or -T the agent runs, and a broken file stops it at once.
+set +e
+"$AGENT" -f bad.conf > /dev/null 2> err.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "running on a broken config: status $rc"
+grep -q 'bad.conf:2: ' err.txt || fail "running on a broken config: $(cat err.txt)"
