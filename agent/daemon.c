@@ -143,7 +143,8 @@ agent_people_load(struct agent *a, char **cause)
 		gallery_free(l.gallery);
 		return -1;
 	}
-	qsort(l.people, l.n, sizeof *l.people, agent_person_cmp);
+	if (l.n > 0)
+		qsort(l.people, l.n, sizeof *l.people, agent_person_cmp);
 	agent_people_free(a->people, a->npeople);
 	gallery_free(a->gallery);
 	a->people = l.people;
@@ -775,8 +776,11 @@ agent_sighup(struct loop *l, int signo, void *arg)
 
 	(void)l;
 	(void)signo;
+	memset(&c, 0, sizeof c);
 	if (config_load(a->conf_path, &c, &cause) != 0 ||
-	    config_reload_check(&a->conf, &c, &cause) != 0) {
+	    config_reload_check(&a->conf, &c, &cause) != 0 ||
+	    control_set_roles(a->control, c.viewer_users, c.guard_users,
+	    c.admin_users, &cause) != 0) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    cause);
 		d = cJSON_CreateObject();
@@ -784,13 +788,6 @@ agent_sighup(struct loop *l, int signo, void *arg)
 		cJSON_AddStringToObject(d, "reason", cause);
 		agent_event(a, "config", agent_wall_ms(loop_now_ms()), 0, 0, d,
 		    NULL);
-		free(cause);
-		return;
-	}
-	if (control_set_roles(a->control, c.viewer_users, c.guard_users,
-	    c.admin_users, &cause) != 0) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    cause);
 		free(cause);
 		config_free(&c);
 		return;
@@ -899,7 +896,6 @@ agent_run(const char *conf_path)
 	a.contact = -1;
 	a.conf_path = xstrdup(conf_path);
 	a.started_ms = loop_now_ms();
-	config_defaults(&a.conf);
 	if (config_load(conf_path, &a.conf, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);

@@ -982,8 +982,13 @@ handler_PEOPLE_ADD(struct handlers_ctx *h)
 		enroll_finish(a, e);
 }
 
+/*
+ * Applies FN (store_person_remove or store_forget_person) to the person of
+ * the request; FN returning 1 means it was already done.
+ */
 static void
-handler_PEOPLE_REMOVE(struct handlers_ctx *h)
+person_change(struct handlers_ctx *h,
+    int (*fn)(struct store *, int64_t, char **), const char *action)
 {
 	struct store_person	 p;
 	char			*cause = NULL;
@@ -992,16 +997,16 @@ handler_PEOPLE_REMOVE(struct handlers_ctx *h)
 
 	if (find_person(h, arg_string(h, "person"), &p) != 0)
 		return;
-	if ((r = store_person_remove(h->a->store, p.id, &cause)) != 0) {
+	if ((r = fn(h->a->store, p.id, &cause)) != 0) {
 		if (r == 1)
 			reply_error(h, PROTO_ERR_NOT_FOUND, "%s is already "
-			    "removed", p.name);
+			    "%s", p.name, action);
 		else
 			reply_store_error(h, cause);
 		store_person_clear(&p);
 		return;
 	}
-	people_changed(h, "removed", p.id);
+	people_changed(h, action, p.id);
 	res = cJSON_CreateObject();
 	cJSON_AddNumberToObject(res, "person", (double)p.id);
 	store_person_clear(&p);
@@ -1009,24 +1014,15 @@ handler_PEOPLE_REMOVE(struct handlers_ctx *h)
 }
 
 static void
+handler_PEOPLE_REMOVE(struct handlers_ctx *h)
+{
+	person_change(h, store_person_remove, "removed");
+}
+
+static void
 handler_PEOPLE_FORGET(struct handlers_ctx *h)
 {
-	struct store_person	 p;
-	char			*cause = NULL;
-	cJSON			*res;
-
-	if (find_person(h, arg_string(h, "person"), &p) != 0)
-		return;
-	if (store_forget_person(h->a->store, p.id, &cause) != 0) {
-		store_person_clear(&p);
-		reply_store_error(h, cause);
-		return;
-	}
-	people_changed(h, "forgotten", p.id);
-	res = cJSON_CreateObject();
-	cJSON_AddNumberToObject(res, "person", (double)p.id);
-	store_person_clear(&p);
-	reply_ok(h, res);
+	person_change(h, store_forget_person, "forgotten");
 }
 
 static void

@@ -1,10 +1,18 @@
 #!/bin/sh
 # make bench: Gatehouse and face-api (tfjs-backend-wasm, SIMD, one thread
 # under Node) on the same machine, in the same run, on the same image and
-# weights; then a table with the ratios. Usage: run.sh MODELS BUILD_DIR
+# weights; then the door agent end to end (bench-agent.sh); then a table
+# with the ratios. Usage: run.sh MODELS BUILD_DIR [AGENT CONSOLE [FACES]]
 set -eu
 models=$1
 b=$2
+# The default build keeps its binaries beside their sources (Makefile).
+if [ -x "$b/gatehouse-agent" ]; then
+	agent=${3:-$b/gatehouse-agent}; console=${4:-$b/gatehouse}
+else
+	agent=${3:-agent/gatehouse-agent}; console=${4:-console/gatehouse}
+fi
+faces=${5:-../shared/faces}
 here=$(dirname "$0")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -24,6 +32,8 @@ cores=$(nproc)
 	"$b/tests/bench/bench-gallery"
 	node "$here/../reference/bench-peer.js" --models "$models" \
 	    --image "$tmp/frame.ppm" --runs 30 2>/dev/null
+	sh "$here/bench-agent.sh" "$agent" "$console" "$models" "$faces" \
+	    tiny ssd || echo "bench: the door agent bench failed" >&2
 } > "$tmp/results.jsonl"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)

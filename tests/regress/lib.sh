@@ -68,11 +68,23 @@ write_conf() {
 	} > gatehouse.conf
 }
 
+# Sets keyword $1 to $2 in gatehouse.conf: replaces its line, or appends one
+# (a keyword twice is an error, so write_conf's own lines cannot be
+# overridden by appending).
+conf_set() {
+	if grep -q "^$1 " gatehouse.conf; then
+		sed -i "s|^$1 .*|$1 $2|" gatehouse.conf
+	else
+		echo "$1 $2" >> gatehouse.conf
+	fi
+}
+
 # Starts the agent and waits until its worker is ready.
 start_agent() {
 	"$AGENT" -f gatehouse.conf >/dev/null 2>>agent.log &
 	AGENT_PID=$!
-	wait_for '[ -S agent.sock ]'
+	wait_for '[ -S agent.sock ] || ! kill -0 $AGENT_PID'
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent did not start"
 	wait_for '[ "$(gh status | json "d[\"worker\"]")" = ok ]'
 }
 
