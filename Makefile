@@ -29,9 +29,13 @@ WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 CSTD		 = -std=c17 -D_GNU_SOURCE
 OPT		?= -O2 -g
 PKGS		 = libturbojpeg libpng libcjson libcrypto sqlite3 espeak-ng \
-		   portaudio-2.0 alsa libgpiod libcurl
+		   portaudio-2.0 alsa libgpiod libcurl zbar
+CONSOLE_PKGS	 = ncursesw caca libqrencode libssh libturbojpeg libcjson \
+		   libcrypto
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CONSOLE_CFLAGS	:= $(shell pkg-config --cflags $(CONSOLE_PKGS) 2>/dev/null)
+CONSOLE_LIBS	:= $(shell pkg-config --libs $(CONSOLE_PKGS) 2>/dev/null)
 XNN_LIBS	 = -lXNNPACK -lpthreadpool -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -41,7 +45,7 @@ endif
 
 CPPFLAGS	+= -Ishared -Iagent -Iconsole -MMD -MP \
 		   -DGATEHOUSE_MODELS_DIR='"$(DATADIR)/models"'
-ALL_CFLAGS	 = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS	 = $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) $(CONSOLE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	 = $(OPT) $(LDFLAGS)
 LIBS		 = $(PKG_LIBS) $(XNN_LIBS)
 
@@ -113,14 +117,14 @@ $(AGENT): $(AGENT_MAIN_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(CONSOLE): $(CONSOLE_MAIN_OBJS) $(CONSOLE_LIB_OBJS) $(SHARED_OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONSOLE_LIBS)
 
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(TEST_LIB_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(CONSOLE_TEST_BINS): $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o \
     $(TEST_LIB_OBJS) $(CONSOLE_LIB_OBJS) $(SHARED_OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONSOLE_LIBS) -lzbar
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

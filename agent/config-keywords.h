@@ -159,6 +159,8 @@
 	    0, "the user the vision worker runs as, when started as root") \
 	X(max_pixels, INT, "67108864", 4096, 1073741824, NULL, NULL, 0,	\
 	    "the largest image decoded, in pixels")			\
+	X(kiosk_users, USERS, "", 0, 0, NULL, NULL, 1,			\
+	    "who may run the kiosk on the door's screen")		\
 	X(viewer_users, USERS, "", 0, 0, NULL, NULL, 1,			\
 	    "who may watch")						\
 	X(guard_users, USERS, "", 0, 0, NULL, NULL, 1,			\

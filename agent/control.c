@@ -378,7 +378,7 @@ control_role_of(struct control *ctl, uid_t uid, gid_t gid,
 		return 0;
 	}
 	name = control_user_name(uid);
-	for (r = PROTO_ROLE_ADMIN; r >= PROTO_ROLE_VIEWER; r--) {
+	for (r = PROTO_ROLE_ADMIN; r >= PROTO_ROLE_KIOSK; r--) {
 		if (control_users_match(&ctl->roles[r], uid, gid, name)) {
 			*role = (enum proto_role)r;
 			found = 0;
@@ -1093,8 +1093,9 @@ control_free(struct control *ctl)
 
 /* Sets the role lists; connected peers get their new role. */
 int
-control_set_roles(struct control *ctl, const char *viewers,
-    const char *guards, const char *admins, char **cause)
+control_set_roles(struct control *ctl, const char *kiosks,
+    const char *viewers, const char *guards, const char *admins,
+    char **cause)
 {
 	struct control_users	 users[PROTO_ROLE_ADMIN + 1];
 	const char		*lists[PROTO_ROLE_ADMIN + 1];
@@ -1104,20 +1105,21 @@ control_set_roles(struct control *ctl, const char *viewers,
 	size_t			 i;
 	int			 r;
 
+	lists[PROTO_ROLE_KIOSK] = kiosks;
 	lists[PROTO_ROLE_VIEWER] = viewers;
 	lists[PROTO_ROLE_GUARD] = guards;
 	lists[PROTO_ROLE_ADMIN] = admins;
-	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
+	for (r = PROTO_ROLE_KIOSK; r <= PROTO_ROLE_ADMIN; r++) {
 		if (control_users_parse(lists[r], &users[r], &why) != 0) {
 			xasprintf(cause, "%s_users: %s",
 			    proto_role_name((enum proto_role)r), why);
 			free(why);
-			while (--r >= PROTO_ROLE_VIEWER)
+			while (--r >= PROTO_ROLE_KIOSK)
 				control_users_clear(&users[r]);
 			return -1;
 		}
 	}
-	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
+	for (r = PROTO_ROLE_KIOSK; r <= PROTO_ROLE_ADMIN; r++) {
 		control_users_clear(&ctl->roles[r]);
 		ctl->roles[r] = users[r];
 	}

@@ -122,8 +122,9 @@ void		 control_free(struct control *);
  * (logged at debug): they may be created later. Connected peers get the
  * role the new lists give them; one left with none is dropped.
  */
-int		 control_set_roles(struct control *, const char *viewers,
-		     const char *guards, const char *admins, char **cause);
+int		 control_set_roles(struct control *, const char *kiosks,
+		    const char *viewers, const char *guards,
+		    const char *admins, char **cause);
 /*
  * The role of a peer with UID and GID under the current lists: 0 with
  * *ROLE, or -1 when it has none.

@@ -779,8 +779,8 @@ agent_sighup(struct loop *l, int signo, void *arg)
 	memset(&c, 0, sizeof c);
 	if (config_load(a->conf_path, &c, &cause) != 0 ||
 	    config_reload_check(&a->conf, &c, &cause) != 0 ||
-	    control_set_roles(a->control, c.viewer_users, c.guard_users,
-	    c.admin_users, &cause) != 0) {
+	    control_set_roles(a->control, c.kiosk_users, c.viewer_users,
+	    c.guard_users, c.admin_users, &cause) != 0) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    cause);
 		d = cJSON_CreateObject();
@@ -930,8 +930,9 @@ agent_run(const char *conf_path)
 	cp.door = a.conf.door_name;
 	if ((a.control = control_new(a.loop, &cp, handlers_request, &a,
 	    &cause)) == NULL ||
-	    control_set_roles(a.control, a.conf.viewer_users,
-	    a.conf.guard_users, a.conf.admin_users, &cause) != 0)
+	    control_set_roles(a.control, a.conf.kiosk_users,
+	    a.conf.viewer_users, a.conf.guard_users, a.conf.admin_users,
+	    &cause) != 0)
 		goto out;
 
 	loop_add_signal(a.loop, SIGTERM, agent_sigterm, &a);

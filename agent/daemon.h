@@ -62,6 +62,7 @@ struct agent_track {
 	int64_t			 last_ms;
 	struct decider		*decider;
 	enum decide_verdict	 verdict;	/* DECIDE_NONE until final */
+	char			 quality[16];	/* the last quality word sent */
 	int64_t			 visit_id;	/* once it made or joined one */
 
 	/* The nearest person over the track, for uncertain visits. */

@@ -32,6 +32,8 @@
 #define HANDLERS_EVENTS_DEFAULT	100
 /* The most events one "events" reply holds. */
 #define HANDLERS_EVENTS_MAX	10000
+/* How recently a visitor was seen for the kiosk to speak for them. */
+#define HANDLERS_VISITOR_RECENT	(15 * 60 * 1000)
 /* The longest name or e-mail address kept. */
 #define HANDLERS_FIELD_MAX	200
 
@@ -355,6 +357,168 @@ handler_PENDING(struct handlers_ctx *h)
 	}
 	r = cJSON_CreateObject();
 	cJSON_AddItemToObject(r, "visits", p.list);
+	reply_ok(h, r);
+}
+
+/* visit */
+
+struct visit_photos_ctx {
+	struct agent	*a;
+	cJSON		*list;
+	const char	*best;
+};
+
+static int
+visit_photo_item(const char *hash, const float *desc, int64_t time,
+    void *arg)
+{
+	struct visit_photos_ctx	*c = arg;
+	char			*b64;
+
+	(void)desc;
+	(void)time;
+	if (strcmp(hash, c->best) == 0)
+		return 0;
+	if ((b64 = photo_base64(c->a, hash)) != NULL) {
+		cJSON_AddItemToArray(c->list, cJSON_CreateString(b64));
+		free(b64);
+	}
+	return 0;
+}
+
+static void
+add_string_or_null(cJSON *o, const char *key, const char *value)
+{
+	if (value != NULL)
+		cJSON_AddStringToObject(o, key, value);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void
+handler_VISIT(struct handlers_ctx *h)
+{
+	struct store_visit		 v;
+	struct visit_photos_ctx		 c;
+	struct gallery_match		 best, second;
+	const struct agent_person	*p = NULL;
+	int64_t				 id = arg_int(h, "visit");
+	char				*cause = NULL, *b64;
+	cJSON				*r;
+	int				 rc;
+
+	memset(&v, 0, sizeof v);
+	if ((rc = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
+		if (rc == -1)
+			reply_store_error(h, cause);
+		else
+			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
+			    (long long)id);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "visit", (double)v.id);
+	cJSON_AddStringToObject(r, "state", v.state);
+	cJSON_AddStringToObject(r, "door", v.door != NULL ? v.door :
+	    h->a->conf.door_name);
+	cJSON_AddNumberToObject(r, "first_seen", (double)v.first_seen);
+	cJSON_AddNumberToObject(r, "last_seen", (double)v.last_seen);
+	cJSON_AddNumberToObject(r, "seen", v.seen_count);
+	add_string_or_null(r, "name", v.name);
+	add_string_or_null(r, "email", v.email);
+	add_string_or_null(r, "phone", v.phone);
+	add_string_or_null(r, "decided_by", v.decided_by);
+	add_string_or_null(r, "reason", v.reason);
+	/* The best photo first, then the rest of the track's. */
+	c.a = h->a;
+	c.list = cJSON_AddArrayToObject(r, "photos");
+	c.best = v.photo;
+	if ((b64 = photo_base64(h->a, v.photo)) != NULL) {
+		cJSON_AddItemToArray(c.list, cJSON_CreateString(b64));
+		free(b64);
+	}
+	if (store_visit_photos(h->a->store, id, visit_photo_item, &c,
+	    &cause) == -1) {
+		log_warnx("visit %lld: %s", (long long)id, cause);
+		free(cause);
+	}
+	/* The nearest enrolled person as the gallery is now. */
+	if (v.has_descriptor) {
+		gallery_search(h->a->gallery, v.descriptor, &best, &second,
+		    NULL);
+		p = agent_person(h->a, best.identity);
+	}
+	if (p != NULL && p->name != NULL) {
+		cJSON_AddStringToObject(r, "nearest", p->name);
+		cJSON_AddNumberToObject(r, "distance",
+		    round(best.distance * 1e4) / 1e4);
+	} else {
+		cJSON_AddNullToObject(r, "nearest");
+		cJSON_AddNullToObject(r, "distance");
+	}
+	store_visit_clear(&v);
+	reply_ok(h, r);
+}
+
+/* visitor and watch: the kiosk */
+
+static void
+handler_VISITOR(struct handlers_ctx *h)
+{
+	struct store_visit	 v;
+	const char		*name = arg_string(h, "name");
+	const char		*email = arg_string(h, "email");
+	const char		*phone = arg_string(h, "phone");
+	int64_t			 id = arg_int(h, "visit");
+	char			*cause = NULL, *line;
+	cJSON			*r, *extra;
+	int			 rc;
+
+	if (!field_ok(name) || !field_ok(email) || !field_ok(phone) ||
+	    (email != NULL && (strchr(email, '@') == NULL ||
+	    strpbrk(email, " <>,;\"") != NULL))) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
+		    "phone is empty, too long or malformed");
+		return;
+	}
+	/* A kiosk speaks for the visitor at the door now, not for others. */
+	memset(&v, 0, sizeof v);
+	rc = store_visit_find(h->a->store, id, &v, &cause);
+	if (rc == 0 && (strcmp(v.state, "pending") != 0 ||
+	    now_wall() - v.last_seen > HANDLERS_VISITOR_RECENT))
+		rc = 1;
+	store_visit_clear(&v);
+	if (rc == 0)
+		rc = store_visit_visitor(h->a->store, id, name, email, phone,
+		    &cause);
+	if (rc != 0) {
+		if (rc == -1)
+			reply_store_error(h, cause);
+		else
+			reply_error(h, PROTO_ERR_NOT_FOUND, "no visitor %lld "
+			    "waiting at the door", (long long)id);
+		return;
+	}
+	/* Consoles reload the request; the details stay out of the log. */
+	extra = cJSON_CreateObject();
+	cJSON_AddNumberToObject(extra, "visit", (double)id);
+	cJSON_AddBoolToObject(extra, "updated", 1);
+	line = proto_event("pending", now_wall(), h->a->conf.door_name, NULL,
+	    extra);
+	control_event(h->control, line);
+	free(line);
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "visit", (double)id);
+	reply_ok(h, r);
+}
+
+static void
+handler_WATCH(struct handlers_ctx *h)
+{
+	cJSON	*r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "door", h->a->conf.door_name);
+	control_follow(h->control, h->peer->id);
 	reply_ok(h, r);
 }
 

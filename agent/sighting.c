@@ -21,6 +21,7 @@
  * that made a visit still adds the better photos that come after.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -390,6 +391,30 @@ sighting_verdict(struct agent *a, struct agent_track *t)
 	}
 }
 
+/*
+ * Tells the consoles (the kiosk: "please step closer") what the camera
+ * sees of a track when its quality word changes; live only, and never who
+ * it is before the verdict.
+ */
+static void
+sighting_live(struct agent *a, struct agent_track *t,
+    const struct worker_face *f)
+{
+	cJSON	*extra;
+	char	*line;
+
+	if (strcmp(t->quality, f->reason) == 0)
+		return;
+	snprintf(t->quality, sizeof t->quality, "%s", f->reason);
+	extra = cJSON_CreateObject();
+	cJSON_AddNumberToObject(extra, "track", (double)t->id);
+	cJSON_AddStringToObject(extra, "quality", f->reason);
+	line = proto_event("sighting", agent_wall_ms(f->time_ms),
+	    a->conf.door_name, NULL, extra);
+	control_event(a->control, line);
+	free(line);
+}
+
 static void
 sighting_face(struct agent *a, struct worker_face *f)
 {
@@ -406,6 +431,7 @@ sighting_face(struct agent *a, struct worker_face *f)
 		return;
 	if (f->time_ms > t->last_ms)
 		t->last_ms = f->time_ms;
+	sighting_live(a, t, f);
 	kept = sighting_keep_photo(t, f);
 	if (t->verdict != DECIDE_NONE) {
 		/* A visit gets the better photos that come after. */

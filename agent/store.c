@@ -1802,6 +1802,30 @@ out:
 	return r;
 }
 
+/* Sets what a waiting visitor said about themselves (the kiosk). */
+int
+store_visit_visitor(struct store *st, int64_t id, const char *name,
+    const char *email, const char *phone, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (store_prepare(st, "UPDATE visits SET name = coalesce(?2, name), "
+	    "email = coalesce(?3, email), phone = coalesce(?4, phone) "
+	    "WHERE id = ?1 AND state = 'pending'", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, name);
+	store_bind_text(stmt, 3, email);
+	store_bind_text(stmt, 4, phone);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		store_error(st, cause, "visitor details");
+	else
+		r = sqlite3_changes(st->db) == 0 ? 1 : 0;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
 /* Decides a pending visit and appends its event. */
 int
 store_visit_decide(struct store *st, int64_t id,

@@ -230,6 +230,13 @@ int	 store_visits_pending(struct store *,
 	     int (*cb)(const struct store_visit *, void *), void *arg,
 	     char **cause);
 /*
+ * Sets the details a waiting visitor gave (at the kiosk) on pending visit
+ * ID; a NULL keeps what was there. Returns 0, 1 if there is no such
+ * pending visit, -1.
+ */
+int	 store_visit_visitor(struct store *, int64_t id, const char *name,
+	     const char *email, const char *phone, char **cause);
+/*
  * Decides pending visit ID as D says (D's details and person_id, when not
  * NULL or 0, replace the visit's) and appends EV (may be NULL; its visit_id
  * set to ID) in the same transaction; *EVENT_ID as store_visit_add. Returns

@@ -53,6 +53,7 @@ static const char *const proto_event_names[] = {
 };
 
 static const char *const proto_role_names[] = {
+	[PROTO_ROLE_KIOSK] = "kiosk",
 	[PROTO_ROLE_VIEWER] = "viewer",
 	[PROTO_ROLE_GUARD] = "guard",
 	[PROTO_ROLE_ADMIN] = "admin",

@@ -28,7 +28,7 @@
  * Event (agent -> console, after "events" with follow):
  *	{"type":"TYPE","time":MS,"door":"NAME","person":"NAME"|null,...}
  *	type	granted, denied, pending, visit, uncertain, alarm, door,
- *		pass, person, config (PROTO_EVENTS below); a line with "type" and
+ *		pass, person, config, sighting (PROTO_EVENTS below); a line with "type" and
  *		no "ok" is an event. Events carry no id.
  *	time	milliseconds since the Unix epoch (integer)
  *	door	the agent's door name
@@ -38,12 +38,12 @@
  * Handshake: the first request must be "hello" with args
  * {"version":PROTO_VERSION,"client":"NAME VERSION"}; anything else first is
  * refused with "bad-request". The reply's result is
- *	{"version":N,"agent":"NAME VERSION","role":"viewer"|"guard"|"admin",
+ *	{"version":N,"agent":"NAME VERSION","role":"kiosk"|"viewer"|"guard"|"admin",
  *	 "door":"NAME"}
  * On a version mismatch the agent replies with error code "version"
  * (message naming both versions) and closes the connection.
  *
- * Roles: viewer < guard < admin. The agent maps the peer (SO_PEERCRED uid,
+ * Roles: kiosk < viewer < guard < admin. The agent maps the peer (SO_PEERCRED uid,
  * or the SSH user through dial-stdio) to a role; a command whose min_role
  * is above it is refused with "permission-denied".
  */
@@ -82,6 +82,7 @@
 
 /* Roles, in increasing power. */
 enum proto_role {
+	PROTO_ROLE_KIOSK,	/* the door's own screen: what it sees, visitors */
 	PROTO_ROLE_VIEWER,	/* status, lists, events */
 	PROTO_ROLE_GUARD,	/* approve, deny, enroll, revoke passes */
 	PROTO_ROLE_ADMIN,	/* people, door open, config */
@@ -117,7 +118,8 @@ enum proto_error {
 	X(PROTO_EV_DOOR, "door")	/* contact/relay state: state */ \
 	X(PROTO_EV_PASS, "pass")	/* issued or revoked: pass */	\
 	X(PROTO_EV_PERSON, "person")	/* added, removed, forgotten */	\
-	X(PROTO_EV_CONFIG, "config")	/* reloaded */
+	X(PROTO_EV_CONFIG, "config")	/* reloaded */			\
+	X(PROTO_EV_SIGHTING, "sighting") /* a face's quality changed */
 
 /* Argument value types (commands.def CMD_ARG). */
 enum proto_arg_type {

@@ -46,6 +46,19 @@ visit=$(json 'd["visits"][0]["visit"]' < pending.json)
 [ "$(door_count pulse)" = 0 ] || fail "the door pulsed for a stranger"
 ls voice | grep -q wait || fail "no waiting prompt: $(ls voice)"
 
+# The kiosk leaves the visitor's name; the guard sees it with the photos.
+gh visitor "$visit" --name "Kit H" --email kit@example.org > visitor.json ||
+    fail "visitor: $(cat visitor.json)"
+gh visit "$visit" > visit.json || fail "visit: $(cat visit.json)"
+python3 - visit.json <<'EOF' || fail "visit: $(cut -c1-300 visit.json)"
+import base64, json, sys
+v = json.load(open(sys.argv[1]))
+assert v["state"] == "pending" and v["seen"] == 2, v["state"]
+assert v["name"] == "Kit H" and v["email"] == "kit@example.org"
+assert len(v["photos"]) >= 1
+assert base64.b64decode(v["photos"][0])[:2] == b"\xff\xd8"
+assert v["nearest"] == "obama" and v["distance"] > 0.6, v["nearest"]
+EOF
 gh deny "$visit" --deny-list > deny.json || fail "deny: $(cat deny.json)"
 entry=$(json 'd["entry"]' < deny.json)
 [ "$entry" != None ] || fail "no deny-list entry: $(cat deny.json)"

@@ -760,6 +760,7 @@ TEST(test_dump)
 	    "inference_threads 64\n"
 	    "worker_user 65534\n"
 	    "max_pixels 1000000\n"
+	    "kiosk_users kiosk\n"
 	    "viewer_users \"a, b ,@c\"\n"
 	    "guard_users 1000\n"
 	    "admin_users \"\"\n"

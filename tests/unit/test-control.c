@@ -952,7 +952,7 @@ TEST(test_roles)
 	CHECK_INT(control_role_of(C, 4242, 4242, &role), -1);
 
 	/* Numeric uids, blanks allowed; the highest role wins. */
-	CHECK_INT(control_set_roles(C, " 4242 , 4243,4244", "4243", "4244",
+	CHECK_INT(control_set_roles(C, NULL, " 4242 , 4243,4244", "4243", "4244",
 	    &cause), 0);
 	CHECK_INT(control_role_of(C, 4242, 4242, &role), 0);
 	CHECK_INT(role, PROTO_ROLE_VIEWER);
@@ -964,7 +964,7 @@ TEST(test_roles)
 
 	/* A malformed list is refused and the old lists stay. */
 	for (i = 0; bad[i] != NULL; i++) {
-		CHECK_INT(control_set_roles(C, NULL, bad[i], NULL, &cause), -1);
+		CHECK_INT(control_set_roles(C, NULL, NULL, bad[i], NULL, &cause), -1);
 		CHECK(cause != NULL && strstr(cause, "guard_users") != NULL);
 		free(cause);
 		cause = NULL;
@@ -973,7 +973,7 @@ TEST(test_roles)
 	CHECK_INT(role, PROTO_ROLE_GUARD);
 
 	/* Unknown names are fine (created later); empty lists too. */
-	CHECK_INT(control_set_roles(C, "no_such_user_x,@no_such_group_x,"
+	CHECK_INT(control_set_roles(C, NULL, "no_such_user_x,@no_such_group_x,"
 	    "host$", NULL, "", &cause), 0);
 	CHECK_INT(control_role_of(C, 4243, 4243, &role), -1);
 
@@ -990,7 +990,7 @@ TEST(test_roles)
 	}
 	endpwent();
 	if (found) {
-		CHECK_INT(control_set_roles(C, NULL, list, NULL, &cause), 0);
+		CHECK_INT(control_set_roles(C, NULL, NULL, list, NULL, &cause), 0);
 		CHECK_INT(control_role_of(C, uid, 4242, &role), 0);
 		CHECK_INT(role, PROTO_ROLE_GUARD);
 		CHECK_INT(control_role_of(C, uid + 100000, 4242, &role), -1);
@@ -999,7 +999,7 @@ TEST(test_roles)
 	/* A group by the peer's gid. */
 	if ((gr = getgrgid(0)) != NULL) {
 		snprintf(list, sizeof list, "@%s", gr->gr_name);
-		CHECK_INT(control_set_roles(C, list, NULL, NULL, &cause), 0);
+		CHECK_INT(control_set_roles(C, NULL, list, NULL, NULL, &cause), 0);
 		CHECK_INT(control_role_of(C, 4242, 0, &role), 0);
 		CHECK_INT(role, PROTO_ROLE_VIEWER);
 		CHECK_INT(control_role_of(C, 4242, 4242, &role), -1);
@@ -1040,7 +1040,7 @@ TEST(test_role_member)
 		return;
 	}
 	setup();
-	CHECK_INT(control_set_roles(C, NULL, list, NULL, &cause), 0);
+	CHECK_INT(control_set_roles(C, NULL, NULL, list, NULL, &cause), 0);
 	CHECK_INT(control_role_of(C, uid, gid, &role), 0);
 	CHECK_INT(role, PROTO_ROLE_GUARD);
 	CHECK_INT(control_role_of(C, 4242, 4242, &role), -1);
@@ -1152,7 +1152,7 @@ TEST(test_role_peers)
 	/* The children, no longer root, must reach the socket. */
 	chmod(test_tmpdir(), 0711);
 	setup();
-	CHECK_INT(control_set_roles(C, "4242", NULL, NULL, &cause), 0);
+	CHECK_INT(control_set_roles(C, NULL, "4242", NULL, NULL, &cause), 0);
 	r = run_child(4242, "\"viewer\"", 0);
 	if (r == 77 || r == 78) {
 		test_skip("cannot act as uid 4242 here (%d)", r);
@@ -1174,7 +1174,7 @@ TEST(test_role_peers)
 
 	/* A guard by name; dropped when a reload takes its role away. */
 	if ((pw = getpwnam("nobody")) != NULL) {
-		CHECK_INT(control_set_roles(C, NULL, "nobody", NULL, &cause),
+		CHECK_INT(control_set_roles(C, NULL, NULL, "nobody", NULL, &cause),
 		    0);
 		cb_calls = 0;
 		fflush(stderr);
@@ -1186,7 +1186,7 @@ TEST(test_role_peers)
 		snprintf(who, sizeof who, "uid %lu (nobody)",
 		    (unsigned long)pw->pw_uid);
 		CHECK_STR(cb_who, who);
-		CHECK_INT(control_set_roles(C, "", "", "", &cause), 0);
+		CHECK_INT(control_set_roles(C, NULL, "", "", "", &cause), 0);
 		CHECK_INT(control_peers(C), 0);
 		CHECK(run_until(child_done, NULL));
 		CHECK(WIFEXITED(child_status) &&
