@@ -35,7 +35,7 @@ CONSOLE_PKGS	 = ncursesw caca libqrencode libssh libturbojpeg libcjson \
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CONSOLE_CFLAGS	:= $(shell pkg-config --cflags $(CONSOLE_PKGS) 2>/dev/null)
-CONSOLE_LIBS	:= $(shell pkg-config --libs $(CONSOLE_PKGS) 2>/dev/null)
+CONSOLE_LIBS	:= $(shell pkg-config --libs $(CONSOLE_PKGS) 2>/dev/null) -lm
 XNN_LIBS	 = -lXNNPACK -lpthreadpool -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -72,12 +72,12 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c \
 		   agent/cmd-dial.c agent/daemon.c agent/sighting.c \
 		   agent/handlers.c agent/speaker.c
-CONSOLE_LIB_SRCS = console/client.c console/batch.c
+CONSOLE_LIB_SRCS = console/client.c console/batch.c console/render.c
 CONSOLE_MAIN_SRCS = console/gatehouse.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
 		   config voice door camera proto track decide worker control
-CONSOLE_TESTS	 = batch
+CONSOLE_TESTS	 = batch render
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg
 

@@ -13,9 +13,9 @@
  *				foreground, the bottom one as the background)
  *				in 24-bit colour: two pixels per cell
  *	RENDER_256		the same half blocks in the 256-colour palette
- *	RENDER_DITHER		libcaca's dithered characters in 16 colours,
- *				or without colour when NO_COLOR is set or the
- *				terminal has none
+ *	RENDER_DITHER		libcaca's dithered characters (the shades
+ *				" ·░▒") in 16 colours, or without colour when
+ *				NO_COLOR is set or the terminal has none
  *
  * A photo is fitted into the cells given, keeping its aspect ratio (a
  * cell is about twice as tall as it is wide) and centred.
@@ -60,32 +60,58 @@ void	 render_grid_free(struct render_grid *);
 
 /*
  * The best photo mode for the terminal ncurses has started on (after
- * start_color()): RENDER_TRUECOLOR when COLORTERM is "truecolor" or
- * "24bit" and ncurses can set direct colours, RENDER_256 with 256
- * colours, else RENDER_DITHER. NO_COLOR set (to anything) gives
- * RENDER_DITHER without colour.
+ * start_color()): RENDER_TRUECOLOR when ncurses runs it in direct colour
+ * (its terminfo entry has the RGB capability and 2^24 colours, as
+ * TERM=xterm-direct does), RENDER_256 with 256 colours, else
+ * RENDER_DITHER. COLORTERM=truecolor alone does not give
+ * RENDER_TRUECOLOR: ncurses only sends the colours terminfo describes,
+ * so with TERM=xterm-256color that is RENDER_256. NO_COLOR set (to
+ * anything, even empty) gives RENDER_DITHER, drawn without colour.
  */
 enum render_mode render_best_mode(void);
 
 /*
- * Makes the grid of the JPEG (or PNG) photo BUF fitted into at most W x H
- * cells in MODE. Returns NULL with *cause for an image that does not
- * decode or a size under 1 x 1.
+ * Makes the W x H grid of the JPEG photo BUF (LEN bytes) in MODE: the
+ * photo is fitted into the grid keeping its aspect ratio, scaled with a
+ * box filter (RENDER_256, RENDER_TRUECOLOR) or by libcaca's dither, and
+ * centred; the cells around it are blank (" ", colours -1). Only JPEG:
+ * the agent's photos are JPEG crops. A truncated scan shows the part
+ * that decodes. Returns NULL with *cause for data that is not a JPEG
+ * photo, a photo over 32 megapixels once scaled, or a size under 1 x 1
+ * or over 4096 x 4096.
  */
 struct render_grid *render_photo(const uint8_t *buf, size_t len, int w,
 	    int h, enum render_mode mode, char **cause);
 
 /*
- * Makes the grid of the QR code of TEXT. Returns NULL with *cause when
- * the text is too long for a QR code.
+ * Makes the grid of the QR code of TEXT (mode RENDER_DITHER), quiet zone
+ * included: one module per cell across, two down. The characters draw
+ * the light modules, in bright white (15) on black (0): with colour the
+ * dark modules are black whatever the terminal's own colours, and as
+ * plain text (render_text) on a light-on-dark terminal the light modules
+ * still come out light. Returns NULL with *cause when the text is too
+ * long for a QR code (2331 bytes at level M).
  */
 struct render_grid *render_qr(const char *text, char **cause);
 
 /*
- * Draws GRID into the ncurses window WIN at (Y, X), clipped to the window.
- * Colour pairs are allocated as needed (and reused); without colour
- * support, cells are drawn with A_REVERSE where their background is
- * lighter than their foreground. Returns 0, or -1 if nothing fits.
+ * Draws GRID into the ncurses window WIN at (Y, X), clipped to the window
+ * (Y and X may be negative). Needs setlocale() to a UTF-8 locale and,
+ * for colour, start_color(); blank cells use pair 0.
+ *
+ * Colour pairs come from ncurses' pair cache (alloc_pair): the same
+ * colours give the same pair, so drawing again (on a resize) takes no new
+ * pairs; once the whole table is used, ncurses reuses the least recently
+ * allocated pair. Colours are converted to what the terminal has: RGB in
+ * direct colour, the 256-colour palette, or the nearest of 16 or 8.
+ *
+ * Without colour (NO_COLOR set, no colours, or start_color() not called)
+ * only characters are drawn, the terminal's foreground standing for the
+ * lighter colour: a shade (" ·░▒▓█") is replaced by the shade of its
+ * cell's lightness, as a 16-colour dither's own shades mean nothing
+ * without their colours; any other character (half blocks) is drawn with
+ * A_REVERSE where its background is lighter than its foreground.
+ * Returns 0, or -1 if nothing fits.
  */
 struct _win_st;
 int	 render_draw(struct _win_st *win, int y, int x,
