@@ -376,9 +376,9 @@ agent_sigchld(struct loop *l, int signo, void *arg)
 int
 agent_worker_send(struct agent *a, const struct worker_msg *m)
 {
-	if (a->worker.fd == -1 || !a->worker_ready)
+	if (a->worker.fd == -1 || !a->worker_ready ||
+	    worker_writer_add(a->worker_out, m) != 0)
 		return -1;
-	worker_writer_add(a->worker_out, m);
 	if (worker_writer_flush(a->worker_out, a->worker.fd) == 0)
 		loop_set_mask(a->loop, a->worker.fd, LOOP_READ|LOOP_WRITE);
 	return 0;

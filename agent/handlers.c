@@ -1123,7 +1123,18 @@ handler_PEOPLE_ADD(struct handlers_ctx *h)
 			xasprintf(&e->labels[i], "photo %d", i);
 		else
 			e->labels[i] = xstrdup(c->valuestring);
-		if (photo_bytes(c->valuestring, &buf, &len, &cause) != 0) {
+		if (photo_bytes(c->valuestring, &buf, &len, &cause) == 0) {
+			memset(&m, 0, sizeof m);
+			m.type = WORKER_MSG_ENROLL;
+			m.u.enroll.req = e->first_req + (uint64_t)i;
+			m.u.enroll.photo = buf;
+			m.u.enroll.len = len;
+			if (agent_worker_send(a, &m) != 0)
+				cause = xstrdup("the vision worker cannot take "
+				    "it");
+			free(buf);
+		}
+		if (cause != NULL) {
 			/* Answered here, as the worker would have. */
 			e->results[i].req = e->first_req + (uint64_t)i;
 			snprintf(e->results[i].reason,
@@ -1131,14 +1142,6 @@ handler_PEOPLE_ADD(struct handlers_ctx *h)
 			free(cause);
 			cause = NULL;
 			e->answered++;
-		} else {
-			memset(&m, 0, sizeof m);
-			m.type = WORKER_MSG_ENROLL;
-			m.u.enroll.req = e->first_req + (uint64_t)i;
-			m.u.enroll.photo = buf;
-			m.u.enroll.len = len;
-			agent_worker_send(a, &m);
-			free(buf);
 		}
 		i++;
 	}
