@@ -72,12 +72,15 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c \
 		   agent/cmd-dial.c agent/daemon.c agent/sighting.c \
 		   agent/handlers.c agent/speaker.c
-CONSOLE_LIB_SRCS = console/client.c console/batch.c console/render.c
+CONSOLE_LIB_SRCS = console/client.c console/batch.c console/render.c \
+		   console/ssh.c console/conf.c console/tui.c console/tui-act.c \
+		   console/tui-agent.c console/tui-draw.c console/tui-form.c \
+		   console/tui-term.c console/kiosk.c
 CONSOLE_MAIN_SRCS = console/gatehouse.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
 		   config voice door camera proto track decide worker control
-CONSOLE_TESTS	 = batch render
+CONSOLE_TESTS	 = batch render conf
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg
 
@@ -165,6 +168,7 @@ unit: all $(UNIT_BINS) $(CONSOLE_TEST_BINS) $(TOOL_BINS)
 	    tests/run-suites.sh $(UNIT_BINS) $(CONSOLE_TEST_BINS)
 	@tests/regress/run.sh $(AGENT) $(MODELS) $(B)/tests/tools $(FACES) \
 	    $(CONSOLE)
+	@tests/tui/run.sh $(AGENT) $(MODELS) $(FACES) $(CONSOLE)
 
 # deps runs first in its own step: the flags from pkg-config are read when
 # make starts, so the build runs in a make started after the install.

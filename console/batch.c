@@ -826,6 +826,10 @@ batch_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: gatehouse [-b] [--text] [-S socket] [command [argument ...]]\n"
+	    "       gatehouse -H [user@]host[:port] [--accept-new] "
+	    "[--remote-command cmd]\n"
+	    "                 [-b] [--text] [-S socket] "
+	    "[command [argument ...]]\n"
 	    "       gatehouse help [command]\n");
 }
 

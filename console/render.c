@@ -684,11 +684,20 @@ render_term_direct(void)
 	return s != NULL && s != (char *)-1;
 }
 
+/* NO_COLOR set to a non-empty value (no-color.org) asks for no colour. */
+int
+render_no_color(void)
+{
+	const char	*s = getenv("NO_COLOR");
+
+	return s != NULL && *s != '\0';
+}
+
 /* The terminal's colours, after start_color(). */
 static enum render_term
 render_term_colours(void)
 {
-	if (getenv("NO_COLOR") != NULL || !has_colors() || COLORS < 8 ||
+	if (render_no_color() || !has_colors() || COLORS < 8 ||
 	    COLOR_PAIRS < 2)
 		return RENDER_TERM_NONE;
 	if (render_term_direct())

@@ -70,6 +70,9 @@ void	 render_grid_free(struct render_grid *);
  */
 enum render_mode render_best_mode(void);
 
+/* Whether NO_COLOR asks for no colour (set to a non-empty value). */
+int	 render_no_color(void);
+
 /*
  * Makes the W x H grid of the JPEG photo BUF (LEN bytes) in MODE: the
  * photo is fitted into the grid keeping its aspect ratio, scaled with a

@@ -67,6 +67,12 @@ static const struct {
 } parse_cases[] = {
 	{ "status", "{\"id\":1,\"cmd\":\"status\"}" },
 	{ "pending", "{\"id\":1,\"cmd\":\"pending\"}" },
+	{ "visit 4", "{\"id\":1,\"cmd\":\"visit\",\"args\":"
+	    "{\"visit\":4}}" },
+	{ "visitor 4 --email kit@example.org --name 'Kit H'",
+	    "{\"id\":1,\"cmd\":\"visitor\",\"args\":{\"visit\":4,"
+	    "\"name\":\"Kit H\",\"email\":\"kit@example.org\"}}" },
+	{ "watch", "{\"id\":1,\"cmd\":\"watch\"}" },
 	{ "approve 17", "{\"id\":1,\"cmd\":\"approve\",\"args\":"
 	    "{\"visit\":17}}" },
 	/* Every option, "=" and " " values, a flag; JSON in table order. */

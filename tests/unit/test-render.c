@@ -1168,7 +1168,7 @@ TEST(test_draw_no_colour)
 	for (t = 0; t < sizeof terms / sizeof terms[0]; t++) {
 		setenv("TERM", terms[t], 1);
 		if (t == 0)
-			setenv("NO_COLOR", "", 1);	/* set is enough */
+			setenv("NO_COLOR", "1", 1);
 		else
 			unsetenv("NO_COLOR");
 		if (pty_open(&p, terms[t]) != 0)
