@@ -3,7 +3,9 @@
 # replaying the demo photos at 15 frames a second, the sim: door and WAV
 # voice, watched through the console. One person is enrolled from a photo
 # with one face; the replay then shows that person (let in), nobody (the
-# track ends), and a group photo (everyone else waits for a guard).
+# track ends), and a group photo (everyone else waits for a guard). On a
+# terminal the interactive console opens on it, and quitting it (q) stops
+# the agent; elsewhere the console's batch mode shows what happened.
 #
 #	tests/demo.sh AGENT CONSOLE MODELS_DIR
 set -eu
@@ -47,6 +49,8 @@ door sim:$dir/door
 door_name demo
 voice wav:$dir/voice
 EOF
+# On a terminal the replay goes round until the console is left.
+[ -t 0 ] && [ -t 1 ] && echo "camera_loop yes" >> gatehouse.conf
 
 echo "gatehouse demo in $dir"
 "$agent" -f gatehouse.conf 2> agent.log &
@@ -65,6 +69,14 @@ done
 echo
 echo "\$ gatehouse people add demo-person $demo/sample2.jpg"
 gh --text people add demo-person "$demo/sample2.jpg"
+if [ -t 0 ] && [ -t 1 ]; then
+	gh
+	kill $pid
+	wait $pid || true
+	trap - EXIT INT TERM
+	echo "The demo's door, prompts, store and log are in $dir"
+	exit 0
+fi
 echo
 echo "\$ gatehouse events --follow   (the camera replays $n frames)"
 gh --text events --follow &
