@@ -29,7 +29,7 @@ WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 CSTD		 = -std=c17 -D_GNU_SOURCE
 OPT		?= -O2 -g
 PKGS		 = libturbojpeg libpng libcjson libcrypto sqlite3 espeak-ng \
-		   portaudio-2.0 alsa libgpiod libcurl zbar
+		   portaudio-2.0 alsa libgpiod libcurl zbar libqrencode
 CONSOLE_PKGS	 = ncursesw caca libqrencode libssh libturbojpeg libcjson \
 		   libcrypto
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -68,7 +68,8 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/door-gpiod.c agent/door-keeper.c agent/camera.c \
 		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c \
 		   agent/track.c agent/quality.c agent/decide.c \
-		   agent/worker.c agent/worker-msg.c agent/control.c agent/child.c
+		   agent/worker.c agent/worker-msg.c agent/control.c agent/child.c \
+		   agent/outbox.c agent/pass.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c \
 		   agent/cmd-dial.c agent/daemon.c agent/sighting.c \
 		   agent/handlers.c agent/speaker.c
@@ -79,10 +80,12 @@ CONSOLE_LIB_SRCS = console/client.c console/batch.c console/render.c \
 CONSOLE_MAIN_SRCS = console/gatehouse.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
-		   config voice door camera proto track decide worker control
+		   config voice door camera proto track decide worker control outbox \
+		   pass
 CONSOLE_TESTS	 = batch render conf
 TOOLS		 = ppm-from
-FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg
+FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg \
+		   pass
 
 SHARED_OBJS	 = $(SHARED_SRCS:%.c=$(B)/%.o)
 AGENT_LIB_OBJS	 = $(AGENT_LIB_SRCS:%.c=$(B)/%.o)

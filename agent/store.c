@@ -47,6 +47,12 @@ struct store {
  * track with their descriptors, for enrolling an approved visitor; one row
  * per photo, and the index on photo serves the "still used?" check before
  * a photo file is deleted).
+ *
+ * Migration 3: the outbox's delivery record, for the sender (outbox.c) and
+ * the console's dead-letter view: last_error (why the last try failed,
+ * NULL if it did not or there was none) and last_try (ms since the epoch,
+ * NULL before the first try). The index on (state, id) serves the console's
+ * list of one state, newest first.
  */
 static const char *store_migrations[] = {
 	"CREATE TABLE people ("
@@ -141,6 +147,10 @@ static const char *store_migrations[] = {
 	"  PRIMARY KEY (visit_id, photo)"
 	") STRICT;"
 	"CREATE INDEX visit_photos_photo ON visit_photos(photo);",
+
+	"ALTER TABLE outbox ADD COLUMN last_error TEXT;"
+	"ALTER TABLE outbox ADD COLUMN last_try INTEGER;"
+	"CREATE INDEX outbox_state ON outbox(state, id);",
 };
 #define STORE_VERSION \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -2314,5 +2324,151 @@ store_expire(struct store *st, const char *kind, int64_t before,
 		return -1;
 	}
 	store_unlink_photos(st, list, n);
+	return r;
+}
+
+#define STORE_OUTBOX_COLUMNS \
+	"SELECT id, event_id, kind, destination, payload, attempts, " \
+	"next_try, state, last_error, last_try FROM outbox "
+
+/* Fills R from the outbox columns of STMT; strings are borrowed. */
+static void
+store_outbox_read(sqlite3_stmt *stmt, struct store_outbox_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->event_id = sqlite3_column_int64(stmt, 1);
+	r->kind = (const char *)sqlite3_column_text(stmt, 2);
+	r->destination = (const char *)sqlite3_column_text(stmt, 3);
+	r->payload = (const char *)sqlite3_column_text(stmt, 4);
+	r->attempts = sqlite3_column_int(stmt, 5);
+	r->next_try = sqlite3_column_int64(stmt, 6);
+	r->state = (const char *)sqlite3_column_text(stmt, 7);
+	r->last_error = (const char *)sqlite3_column_text(stmt, 8);
+	r->last_try = sqlite3_column_int64(stmt, 9);
+}
+
+/* Steps STMT, calling CB for each outbox row; as store_people_list. */
+static int
+store_outbox_walk(struct store *st, sqlite3_stmt *stmt,
+    int (*cb)(const struct store_outbox_row *, void *), void *arg,
+    char **cause)
+{
+	struct store_outbox_row	 row;
+	int			 rc, r;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_outbox_read(stmt, &row);
+		if ((r = cb(&row, arg)) != 0)
+			return r;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "outbox");
+		return -1;
+	}
+	return 0;
+}
+
+/* Calls CB for the queued outbox rows due at NOW, oldest first. */
+int
+store_outbox_due(struct store *st, int64_t now, int limit,
+    int (*cb)(const struct store_outbox_row *, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r;
+
+	if (store_prepare(st, STORE_OUTBOX_COLUMNS "WHERE state = 'queued' "
+	    "AND next_try <= ? ORDER BY next_try, id LIMIT ?", &stmt,
+	    cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : -1);
+	r = store_outbox_walk(st, stmt, cb, arg, cause);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* The earliest next_try after AFTER among the queued rows. */
+int
+store_outbox_next_try(struct store *st, int64_t after, int64_t *when,
+    char **cause)
+{
+	return store_get_int(st, "SELECT min(next_try) FROM outbox WHERE "
+	    "state = 'queued' AND next_try > ?1", after, when, cause);
+}
+
+/* Records the outcome of a try of a queued outbox row. */
+int
+store_outbox_done(struct store *st, int64_t id, const char *state,
+    int attempts, int64_t next_try, const char *last_error, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (state == NULL || (strcmp(state, "queued") != 0 &&
+	    strcmp(state, "sent") != 0 && strcmp(state, "failed") != 0)) {
+		xasprintf(cause, "bad outbox state");
+		return -1;
+	}
+	if (store_prepare(st, "UPDATE outbox SET state = ?, attempts = ?, "
+	    "next_try = ?, last_error = ?, last_try = ? WHERE id = ? AND "
+	    "state = 'queued'", &stmt, cause) != 0)
+		return -1;
+	store_bind_text(stmt, 1, state);
+	sqlite3_bind_int(stmt, 2, attempts);
+	sqlite3_bind_int64(stmt, 3, next_try);
+	store_bind_text(stmt, 4, last_error);
+	sqlite3_bind_int64(stmt, 5, store_now());
+	sqlite3_bind_int64(stmt, 6, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "outbox");
+		goto out;
+	}
+	r = sqlite3_changes(st->db) == 1 ? 0 : 1;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Calls CB for the outbox rows in STATE (all if NULL), newest first. */
+int
+store_outbox_list(struct store *st, const char *state, int limit,
+    int (*cb)(const struct store_outbox_row *, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r;
+
+	if (store_prepare(st, STORE_OUTBOX_COLUMNS "WHERE ?1 IS NULL OR "
+	    "state = ?1 ORDER BY id DESC LIMIT ?2", &stmt, cause) != 0)
+		return -1;
+	store_bind_text(stmt, 1, state);
+	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : -1);
+	r = store_outbox_walk(st, stmt, cb, arg, cause);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Puts a dead-lettered outbox row back in the queue, due at NOW. */
+int
+store_outbox_retry(struct store *st, int64_t id, int64_t now, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (store_prepare(st, "UPDATE outbox SET state = 'queued', "
+	    "attempts = 0, next_try = ? WHERE id = ? AND state = 'failed'",
+	    &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "outbox");
+		goto out;
+	}
+	r = sqlite3_changes(st->db) == 1 ? 0 : 1;
+out:
+	sqlite3_finalize(stmt);
 	return r;
 }

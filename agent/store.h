@@ -112,6 +112,23 @@ struct store_outbox {
 };
 
 /*
+ * An outbox row as the sender and the console see it. Strings are
+ * borrowed for the callback only.
+ */
+struct store_outbox_row {
+	int64_t		 id;
+	int64_t		 event_id;
+	const char	*kind;		/* "email", "webhook" or "sms" */
+	const char	*destination;
+	const char	*payload;	/* JSON, see outbox.h */
+	int		 attempts;	/* tries that failed so far */
+	int64_t		 next_try;	/* ms since the epoch */
+	const char	*state;		/* "queued", "sent" or "failed" */
+	const char	*last_error;	/* why the last try failed, or NULL */
+	int64_t		 last_try;	/* ms since the epoch; 0 before any */
+};
+
+/*
  * Opens (creating DATA_DIR 0700 and the database 0600 if needed) and
  * migrates the store. A database newer than this program is an error.
  */
@@ -306,6 +323,40 @@ int	 store_event_last_time(struct store *, int64_t *time, char **cause);
  * *CAUSE; -1 on error.
  */
 int	 store_verify_log(struct store *, int64_t *count, int64_t *bad_id,
+	     char **cause);
+
+/*
+ * The outbox (outbox.h sends it). A row is "queued" until a try delivers
+ * it ("sent") or it is dead-lettered ("failed"); a row being sent stays
+ * "queued" in the database, so one in flight when the agent dies is sent
+ * again after a restart.
+ *
+ * store_outbox_due calls CB for the queued rows whose next_try is at or
+ * before NOW, earliest next_try first (ties: lower id first), at most
+ * LIMIT of them (all if LIMIT <= 0); a non-zero return from CB stops the
+ * walk and is returned. store_outbox_next_try puts in *WHEN the earliest
+ * next_try after AFTER among the queued rows; returns 0, 1 if there is
+ * none, -1. store_outbox_done records a try of queued row ID: its new
+ * STATE ("queued" to try again at NEXT_TRY, "sent" or "failed"), ATTEMPTS
+ * and LAST_ERROR (may be NULL), and the time of the try; returns 0, 1 if
+ * there is no such queued row (forgotten or expired meanwhile; nothing
+ * changed), -1. store_outbox_list calls CB for the rows in STATE (all if
+ * NULL), newest first, at most LIMIT (all if LIMIT <= 0), as
+ * store_outbox_due. store_outbox_retry queues failed row ID again, due at
+ * NOW with no attempts; returns 0, 1 if there is no such failed row, -1.
+ */
+int	 store_outbox_due(struct store *, int64_t now, int limit,
+	     int (*cb)(const struct store_outbox_row *, void *), void *arg,
+	     char **cause);
+int	 store_outbox_next_try(struct store *, int64_t after, int64_t *when,
+	     char **cause);
+int	 store_outbox_done(struct store *, int64_t id, const char *state,
+	     int attempts, int64_t next_try, const char *last_error,
+	     char **cause);
+int	 store_outbox_list(struct store *, const char *state, int limit,
+	     int (*cb)(const struct store_outbox_row *, void *), void *arg,
+	     char **cause);
+int	 store_outbox_retry(struct store *, int64_t id, int64_t now,
 	     char **cause);
 
 /*

@@ -8,7 +8,7 @@ libturbojpeg0-dev libpng-dev libcjson-dev libssl-dev libsqlite3-dev sqlite3
 libespeak-ng-dev espeak-ng-data portaudio19-dev libasound2-dev
 libgpiod-dev libcurl4-openssl-dev libxnnpack-dev libpthreadpool-dev
 libcpuinfo-dev libzbar-dev libncurses-dev libcaca-dev libqrencode-dev
-libssh-dev tmux zbar-tools openssh-server openssh-client"
+libssh-dev tmux zbar-tools openssh-server openssh-client python3-aiosmtpd"
 
 missing=
 for p in $pkgs; do

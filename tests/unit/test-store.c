@@ -1791,7 +1791,7 @@ TEST(migrate_from_v1)
 	if ((st = t_open(dir)) == NULL)
 		return;
 	CHECK_INT(t_raw_int(dir, "PRAGMA user_version"), store_version());
-	CHECK_INT(store_version(), 2);
+	CHECK_INT(store_version(), 3);
 	CHECK_INT(store_person_find(st, "Alice", &p, &cause), 0);
 	CHECK_STR(p.email, "alice@example.org");
 	CHECK_INT(p.created, 7);
