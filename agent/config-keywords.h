@@ -82,6 +82,14 @@
  * and less than a minute gives a guard no time to answer; 30 days allows a
  * request left for a guard's next shift without ever keeping one forever.
  *
+ * pass_valid: the window of a pass when the guard gives none; under a
+ * minute a visitor cannot reach the door, and a pass is for a visit, not
+ * a standing badge, so a month is the longest default.
+ *
+ * pin_digits: PASS_PIN_MIN to PASS_PIN_MAX of agent/pass.h (the kiosk
+ * accepts no other length); 4 digits are the fewest a keypad lockout
+ * still protects.
+ *
  * detector_input_size: TinyFaceDetector's grid needs a multiple of 32;
  * under 128 it finds almost nothing, over 1024 it is slower than SSD.
  *
@@ -146,6 +154,10 @@
 	    NULL, 1, "sightings of one unknown face this close merge")	\
 	X(pending_expire, DURATION, "1h", CONFIG_MIN(1), CONFIG_DAY(30), \
 	    NULL, NULL, 1, "how long a visitor's request waits")	\
+	X(pass_valid, DURATION, "8h", CONFIG_MIN(1), CONFIG_DAY(30),	\
+	    NULL, NULL, 1, "how long an approved visitor's pass is valid") \
+	X(pin_digits, INT, "6", 4, 10, NULL, NULL, 1,			\
+	    "the digits of a visitor's PIN")				\
 	X(detector, CHOICE, "tiny", 0, 0, config_detectors, NULL, 0,	\
 	    "the face detector")					\
 	X(detector_input_size, INT, "416", 128, 1024, NULL,		\

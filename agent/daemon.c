@@ -36,6 +36,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "loop.h"
+#include "pass.h"
 #include "protocol.h"
 #include "xmalloc.h"
 
@@ -85,6 +86,19 @@ agent_person(const struct agent *a, int64_t id)
 	    agent_person_cmp);
 }
 
+size_t
+agent_people_active(const struct agent *a)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < a->npeople; i++) {
+		if (a->people[i].name != NULL && !a->people[i].deny_listed &&
+		    !a->people[i].removed)
+			n++;
+	}
+	return n;
+}
+
 static void
 agent_people_free(struct agent_person *people, size_t n)
 {
@@ -112,6 +126,7 @@ agent_load_person(const struct store_person *p, void *arg)
 	ap->id = p->id;
 	ap->name = p->name != NULL ? xstrdup(p->name) : NULL;
 	ap->deny_listed = p->deny_listed;
+	ap->removed = p->removed != 0;
 	return 0;
 }
 
@@ -874,6 +889,7 @@ agent_free(struct agent *a)
 	line_out_free(a->speaker_out);
 	agent_people_free(a->people, a->npeople);
 	gallery_free(a->gallery);
+	pass_keyring_free(a->keyring);
 	store_close(a->store);
 	loop_free(a->loop);
 	config_free(&a->conf);
@@ -886,6 +902,7 @@ agent_run(const char *conf_path)
 	struct agent		 a;
 	struct control_params	 cp;
 	char			*cause = NULL, *agent_name = NULL;
+	char			*keys = NULL;
 	struct sigaction	 sa;
 	int			 status = 1;
 
@@ -913,6 +930,12 @@ agent_run(const char *conf_path)
 		log_warnx("store: %s", cause);
 		goto out;
 	}
+	/* A keyring that cannot be trusted stops the agent (doc/PASSES). */
+	xasprintf(&keys, "%s/keys", a.conf.data_dir);
+	if (pass_keyring_open(keys, &a.keyring, &cause) != 0)
+		goto out;
+	log_debug("keys: %s, signing with key %08x", keys,
+	    pass_keyring_current(a.keyring));
 	decide_params_from_config(&a.decide, &a.conf, 0);
 
 	/* The door first: without it, nothing else is worth starting. */
@@ -955,6 +978,7 @@ out:
 		free(cause);
 	}
 	free(agent_name);
+	free(keys);
 	agent_free(&a);
 	return status;
 }

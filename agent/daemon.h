@@ -30,6 +30,7 @@ struct gallery;
 struct line_in;
 struct line_out;
 struct loop;
+struct pass_keyring;
 struct proto_request;
 
 #define AGENT_NAME		"gatehouse-agent"
@@ -41,8 +42,9 @@ struct proto_request;
 /* An enrolled person as the decisions need them. */
 struct agent_person {
 	int64_t	 id;
-	char	*name;
+	char	*name;		/* NULL once forgotten */
 	int	 deny_listed;
+	int	 removed;
 };
 
 /* A photo of a track: the worker's JPEG crop and its descriptor. */
@@ -91,6 +93,7 @@ struct agent_enroll {
 	uint64_t		 peer;
 	int64_t			 request;
 	char			*name;
+	char			*who;		/* who asked, for the log */
 	int			 nphotos;
 	int			 answered;
 	uint64_t		 first_req;	/* worker request ids */
@@ -107,6 +110,7 @@ struct agent {
 	int			 stopping;
 
 	struct store		*store;
+	struct pass_keyring	*keyring;	/* signs passes (DATA_DIR/keys) */
 	struct gallery		*gallery;
 	struct agent_person	*people;	/* by id */
 	size_t			 npeople;
@@ -149,6 +153,8 @@ int	 agent_run(const char *conf_path);
 /* Reloads people and the gallery from the store. */
 int	 agent_people_load(struct agent *, char **cause);
 const struct agent_person *agent_person(const struct agent *, int64_t id);
+/* Enrolled people recognised now: not removed, forgotten or deny-listed. */
+size_t	 agent_people_active(const struct agent *);
 /* Wall-clock ms for a CLOCK_MONOTONIC time. */
 int64_t	 agent_wall_ms(int64_t mono_ms);
 /*

@@ -25,6 +25,7 @@
 #include "gallery.h"
 #include "log.h"
 #include "loop.h"
+#include "pass.h"
 #include "protocol.h"
 #include "xmalloc.h"
 
@@ -296,7 +297,7 @@ handler_STATUS(struct handlers_ctx *h)
 	cJSON_AddNumberToObject(r, "dropped", (double)a->dropped_total);
 	cJSON_AddNumberToObject(r, "analyse_ms",
 	    round(a->stats.analyse_ms * 100) / 100);
-	cJSON_AddNumberToObject(r, "people", (double)a->npeople);
+	cJSON_AddNumberToObject(r, "people", (double)agent_people_active(a));
 	cJSON_AddNumberToObject(r, "templates",
 	    (double)gallery_size(a->gallery));
 	cJSON_AddNumberToObject(r, "pending", (double)pending.n);
@@ -474,11 +475,12 @@ handler_VISITOR(struct handlers_ctx *h)
 	cJSON			*r, *extra;
 	int			 rc;
 
-	if (!field_ok(name) || !field_ok(email) || !field_ok(phone) ||
+	if ((name == NULL && email == NULL && phone == NULL) ||
+	    !field_ok(name) || !field_ok(email) || !field_ok(phone) ||
 	    (email != NULL && (strchr(email, '@') == NULL ||
 	    strpbrk(email, " <>,;\"") != NULL))) {
 		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
-		    "phone is empty, too long or malformed");
+		    "phone is needed, not empty, too long or malformed");
 		return;
 	}
 	/* A kiosk speaks for the visitor at the door now, not for others. */
@@ -618,16 +620,20 @@ handler_APPROVE(struct handlers_ctx *h)
 {
 	struct store_decision	 d;
 	struct store_visit	 v;
+	struct store_pass	 sp;
+	struct pass		 pass;
 	const char		*name = arg_string(h, "name");
 	const char		*email = arg_string(h, "email");
 	const char		*phone = arg_string(h, "phone");
 	const char		*valid = arg_string(h, "valid");
 	const char		*valid_for = arg_string(h, "valid_for");
 	int64_t			 id = arg_int(h, "visit"), person = 0;
-	int64_t			 from = now_wall(), to = 0, dur;
+	int64_t			 from = now_wall(), to = 0, dur = 0;
 	int			 enroll = arg_bool(h, "enroll"), added = 0, r;
 	char			*cause = NULL, *sep, *a_from;
-	cJSON			*res, *details;
+	char			*token = NULL, *pin_hash = NULL;
+	char			 pin[PASS_PIN_MAX + 1];
+	cJSON			*res, *details, *doors;
 
 	if (!field_ok(name) || !field_ok(email) || !field_ok(phone)) {
 		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
@@ -674,6 +680,11 @@ handler_APPROVE(struct handlers_ctx *h)
 		reply_error(h, PROTO_ERR_BAD_REQUEST, "enroll needs a name");
 		return;
 	}
+	if (from < 0) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" starts "
+		    "before 1970", valid);
+		return;
+	}
 
 	memset(&v, 0, sizeof v);
 	if ((r = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
@@ -698,7 +709,58 @@ handler_APPROVE(struct handlers_ctx *h)
 			free(cause);
 			return;
 		}
+		/* So that the decision's event names the new person. */
+		if (agent_people_load(h->a, &cause) != 0) {
+			log_warnx("people: %s", cause);
+			free(cause);
+		}
 	}
+
+	/*
+	 * The pass. Its window is in whole seconds (doc/PASSES): from the
+	 * start of FROM's second to the end of TO's, and a duration keeps
+	 * its length. The PIN goes to the guard once; only its scrypt hash
+	 * is kept. Hashing takes some 40 ms on the main loop, once per
+	 * approval by a person: a pause nobody at the door notices, and
+	 * far simpler than a thread.
+	 */
+	memset(&pass, 0, sizeof pass);
+	memset(&sp, 0, sizeof sp);
+	pass.visit = id;
+	pass.person = person;
+	pass.not_before = from / 1000;
+	if (valid != NULL)
+		pass.expiry = to / 1000 + (to % 1000 != 0);
+	else {
+		if (valid_for == NULL)
+			dur = h->a->conf.pass_valid;
+		pass.expiry = pass.not_before + dur / 1000 +
+		    (dur % 1000 != 0);
+	}
+	pass.uses = 1;
+	pass.ndoors = 1;
+	snprintf(pass.doors[0], sizeof pass.doors[0], "%s",
+	    h->a->conf.door_name);
+	if (pass_issue(h->a->keyring, &pass, &token, &cause) != 0 ||
+	    pass_pin_new((int)h->a->conf.pin_digits, pin, sizeof pin) != 0 ||
+	    pass_pin_hash(pin, &pin_hash, &cause) != 0) {
+		reply_error(h, PROTO_ERR_INTERNAL, "pass: %s", cause != NULL ?
+		    cause : "no random bytes");
+		free(cause);
+		free(token);
+		explicit_bzero(pin, sizeof pin);
+		return;
+	}
+	pass_id_hex(pass.id, sp.id);
+	doors = cJSON_CreateArray();
+	cJSON_AddItemToArray(doors, cJSON_CreateString(pass.doors[0]));
+	sp.key_id = pass.key_id;
+	sp.person_id = person;
+	sp.doors = cJSON_PrintUnformatted(doors);
+	sp.not_before = pass.not_before * 1000;
+	sp.expires = pass.expiry * 1000;
+	sp.uses = pass.uses;
+	sp.pin_hash = pin_hash;
 
 	memset(&d, 0, sizeof d);
 	d.state = "approved";
@@ -707,13 +769,21 @@ handler_APPROVE(struct handlers_ctx *h)
 	d.email = email;
 	d.phone = phone;
 	d.person_id = person;
+	d.pass = &sp;
+	/* The event names the pass; its token and PIN stay out of the log. */
 	details = cJSON_CreateObject();
-	if (to != 0) {
-		cJSON_AddNumberToObject(details, "not_before", (double)from);
-		cJSON_AddNumberToObject(details, "expires", (double)to);
-	}
-	if (decide_visit(h, id, &d, "visit", details) != 0)
+	cJSON_AddStringToObject(details, "pass", sp.id);
+	cJSON_AddNumberToObject(details, "not_before", (double)sp.not_before);
+	cJSON_AddNumberToObject(details, "expires", (double)sp.expires);
+	r = decide_visit(h, id, &d, "visit", details);
+	free(sp.doors);
+	free(pin_hash);
+	if (r != 0) {
+		cJSON_Delete(doors);
+		free(token);
+		explicit_bzero(pin, sizeof pin);
 		return;
+	}
 	if (enroll) {
 		if (store_visit_enroll(h->a->store, id, person, &added,
 		    &cause) == -1) {
@@ -732,16 +802,14 @@ handler_APPROVE(struct handlers_ctx *h)
 		cJSON_AddNullToObject(res, "person");
 	if (enroll)
 		cJSON_AddNumberToObject(res, "templates", added);
-	/* Passes are issued by a later version; the keys are already here. */
-	cJSON_AddNullToObject(res, "pass");
-	cJSON_AddNullToObject(res, "pin");
-	if (to != 0) {
-		cJSON_AddNumberToObject(res, "not_before", (double)from);
-		cJSON_AddNumberToObject(res, "expires", (double)to);
-	} else {
-		cJSON_AddNullToObject(res, "not_before");
-		cJSON_AddNullToObject(res, "expires");
-	}
+	cJSON_AddStringToObject(res, "pass", sp.id);
+	cJSON_AddStringToObject(res, "token", token);
+	cJSON_AddStringToObject(res, "pin", pin);
+	cJSON_AddNumberToObject(res, "not_before", (double)sp.not_before);
+	cJSON_AddNumberToObject(res, "expires", (double)sp.expires);
+	cJSON_AddItemToObject(res, "doors", doors);
+	free(token);
+	explicit_bzero(pin, sizeof pin);
 	reply_ok(h, res);
 }
 
@@ -941,6 +1009,7 @@ enroll_free(struct agent *a, struct agent_enroll *e)
 	free(e->results);
 	free(e->labels);
 	free(e->name);
+	free(e->who);
 	free(e);
 }
 
@@ -1033,6 +1102,7 @@ enroll_finish(struct agent *a, struct agent_enroll *e)
 	}
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "action", "added");
+	cJSON_AddStringToObject(d, "by", e->who);
 	cJSON_AddNumberToObject(d, "templates", added);
 	agent_event(a, "person", agent_wall_ms(loop_now_ms()), person, 0, d,
 	    NULL);
@@ -1109,6 +1179,7 @@ handler_PEOPLE_ADD(struct handlers_ctx *h)
 	e->peer = h->peer->id;
 	e->request = h->req->id;
 	e->name = xstrdup(name);
+	e->who = xstrdup(h->peer->who);
 	e->nphotos = n;
 	e->results = xcalloc((size_t)n, sizeof *e->results);
 	e->labels = xcalloc((size_t)n, sizeof *e->labels);
@@ -1227,6 +1298,11 @@ handler_DENY_LIST_ADD(struct handlers_ctx *h)
 	reply_ok(h, res);
 }
 
+/*
+ * A deny-list entry is a face, not a person one lets in: taking it off the
+ * list forgets the face (its templates go), so that the same face is an
+ * unknown visitor again, never a match for the entry.
+ */
 static void
 handler_DENY_LIST_REMOVE(struct handlers_ctx *h)
 {
@@ -1235,12 +1311,13 @@ handler_DENY_LIST_REMOVE(struct handlers_ctx *h)
 	char				*cause = NULL;
 	cJSON				*res;
 
-	if ((p = agent_person(h->a, id)) == NULL || !p->deny_listed) {
+	if ((p = agent_person(h->a, id)) == NULL || !p->deny_listed ||
+	    p->removed) {
 		reply_error(h, PROTO_ERR_NOT_FOUND, "no deny-list entry %lld",
 		    (long long)id);
 		return;
 	}
-	if (store_person_deny(h->a->store, id, 0, &cause) != 0) {
+	if (store_person_remove(h->a->store, id, &cause) == -1) {
 		reply_store_error(h, cause);
 		return;
 	}
@@ -1317,22 +1394,96 @@ handler_EVENTS(struct handlers_ctx *h)
 	reply_ok(h, r);
 }
 
-/* passes (a later version issues them; until then there are none) */
+/* passes */
+
+struct passes_ctx {
+	cJSON	*list;
+};
+
+static int
+passes_item(const struct store_pass *p, void *arg)
+{
+	struct passes_ctx	*c = arg;
+	cJSON			*o = cJSON_CreateObject(), *doors;
+
+	cJSON_AddStringToObject(o, "pass", p->id);
+	add_string_or_null(o, "person", p->person_name);
+	if (p->visit_id != 0)
+		cJSON_AddNumberToObject(o, "visit", (double)p->visit_id);
+	else
+		cJSON_AddNullToObject(o, "visit");
+	cJSON_AddNumberToObject(o, "not_before", (double)p->not_before);
+	cJSON_AddNumberToObject(o, "expires", (double)p->expires);
+	cJSON_AddNumberToObject(o, "uses", p->uses);
+	if ((doors = cJSON_Parse(p->doors)) == NULL || !cJSON_IsArray(doors)) {
+		cJSON_Delete(doors);
+		doors = cJSON_CreateArray();
+	}
+	cJSON_AddItemToObject(o, "doors", doors);
+	cJSON_AddItemToArray(c->list, o);
+	return 0;
+}
 
 static void
 handler_PASSES(struct handlers_ctx *h)
 {
-	cJSON	*r = cJSON_CreateObject();
+	struct passes_ctx	 c = { cJSON_CreateArray() };
+	char			*cause = NULL;
+	cJSON			*r;
 
-	cJSON_AddArrayToObject(r, "passes");
+	if (store_passes_list(h->a->store, now_wall(), passes_item, &c,
+	    &cause) != 0) {
+		cJSON_Delete(c.list);
+		reply_store_error(h, cause);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "passes", c.list);
 	reply_ok(h, r);
 }
 
 static void
 handler_PASS_REVOKE(struct handlers_ctx *h)
 {
-	reply_error(h, PROTO_ERR_NOT_FOUND, "no pass %s",
-	    arg_string(h, "pass"));
+	struct store_pass	 p;
+	const char		*arg = arg_string(h, "pass");
+	uint8_t			 bin[PASS_ID_LEN];
+	char			 id[PASS_ID_HEX], *cause = NULL;
+	int64_t			 person, visit;
+	int			 r;
+	cJSON			*d, *res;
+
+	if (arg == NULL || pass_id_parse(arg, bin) != 0) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "\"%s\" is not a pass "
+		    "id (32 hex digits)", arg != NULL ? arg : "");
+		return;
+	}
+	pass_id_hex(bin, id);
+	if ((r = store_pass_find(h->a->store, id, &p, &cause)) == -1) {
+		reply_store_error(h, cause);
+		return;
+	}
+	person = r == 0 ? p.person_id : 0;
+	visit = r == 0 ? p.visit_id : 0;
+	if (r == 0)
+		store_pass_clear(&p);
+	if (r == 0 && (r = store_pass_revoke(h->a->store, id, &cause)) == -1) {
+		reply_store_error(h, cause);
+		return;
+	}
+	if (r == 1) {
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no pass %s, or it is "
+		    "revoked already", id);
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "pass", id);
+	cJSON_AddStringToObject(d, "action", "revoked");
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	agent_event(h->a, "pass", now_wall(), person, visit, d, NULL);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "pass", id);
+	reply_ok(h, res);
 }
 
 static void

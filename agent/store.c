@@ -53,6 +53,11 @@ struct store {
  * NULL if it did not or there was none) and last_try (ms since the epoch,
  * NULL before the first try). The index on (state, id) serves the console's
  * list of one state, newest first.
+ *
+ * Migration 4: passes, the signed tokens issued on approval (agent/pass.h
+ * and doc/PASSES). The token holds the window, doors and uses as signed;
+ * the row holds the uses left, the revocation and the PIN's scrypt hash,
+ * which only the store knows. Times are ms like everything else here.
  */
 static const char *store_migrations[] = {
 	"CREATE TABLE people ("
@@ -151,6 +156,25 @@ static const char *store_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN last_error TEXT;"
 	"ALTER TABLE outbox ADD COLUMN last_try INTEGER;"
 	"CREATE INDEX outbox_state ON outbox(state, id);",
+
+	"CREATE TABLE passes ("
+	"  id TEXT PRIMARY KEY CHECK (length(id) = 32 AND"
+	"    id NOT GLOB '*[^0-9a-f]*'),"
+	"  key_id INTEGER NOT NULL,"
+	"  visit_id INTEGER REFERENCES visits(id),"
+	"  person_id INTEGER REFERENCES people(id),"
+	"  doors TEXT NOT NULL CHECK (json_valid(doors) AND"
+	"    json_type(doors) = 'array'),"
+	"  not_before INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL CHECK (expires > not_before),"
+	"  uses INTEGER NOT NULL CHECK (uses >= 0),"
+	"  pin_hash TEXT,"
+	"  revoked INTEGER,"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX passes_visit ON passes(visit_id);"
+	"CREATE INDEX passes_person ON passes(person_id);"
+	"CREATE INDEX passes_expires ON passes(expires);",
 };
 #define STORE_VERSION \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -1731,6 +1755,195 @@ out:
 	return r;
 }
 
+/* Whether S is a pass id: 32 lower case hex digits. */
+static int
+store_pass_id_valid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < STORE_PASS_ID_LEN; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[i] == '\0';
+}
+
+/* Inserts pass P (its created is now). Inside a transaction or not. */
+static int
+store_pass_insert(struct store *st, const struct store_pass *p, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r = -1;
+
+	if (!store_pass_id_valid(p->id)) {
+		xasprintf(cause, "bad pass id");
+		return -1;
+	}
+	if (p->doors == NULL || p->expires <= p->not_before || p->uses < 0) {
+		xasprintf(cause, "bad pass %s: no doors, an empty window or "
+		    "negative uses", p->id);
+		return -1;
+	}
+	if (store_prepare(st, "INSERT INTO passes (id, key_id, visit_id, "
+	    "person_id, doors, not_before, expires, uses, pin_hash, revoked, "
+	    "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt,
+	    cause) != 0)
+		return -1;
+	store_bind_text(stmt, 1, p->id);
+	sqlite3_bind_int64(stmt, 2, p->key_id);
+	store_bind_id(stmt, 3, p->visit_id);
+	store_bind_id(stmt, 4, p->person_id);
+	store_bind_text(stmt, 5, p->doors);
+	sqlite3_bind_int64(stmt, 6, p->not_before);
+	sqlite3_bind_int64(stmt, 7, p->expires);
+	sqlite3_bind_int(stmt, 8, p->uses);
+	store_bind_text(stmt, 9, p->pin_hash);
+	store_bind_id(stmt, 10, p->revoked);
+	sqlite3_bind_int64(stmt, 11, store_now());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			xasprintf(cause, "pass %s exists already", p->id);
+		else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			xasprintf(cause, "pass %s: no visit %lld or person "
+			    "%lld", p->id, (long long)p->visit_id,
+			    (long long)p->person_id);
+		else
+			store_error(st, cause, "add pass");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Adds a pass on its own. */
+int
+store_pass_add(struct store *st, const struct store_pass *p, char **cause)
+{
+	return store_pass_insert(st, p, cause);
+}
+
+#define STORE_PASS_COLUMNS \
+	"SELECT p.id, p.key_id, p.visit_id, p.person_id, p.doors, " \
+	"p.not_before, p.expires, p.uses, p.pin_hash, p.revoked, p.created, " \
+	"h.name FROM passes p LEFT JOIN people h ON p.person_id = h.id "
+
+/* Fills P from the pass columns of STMT. */
+static void
+store_pass_read(sqlite3_stmt *stmt, struct store_pass *p)
+{
+	const unsigned char	*s;
+
+	memset(p, 0, sizeof *p);
+	s = sqlite3_column_text(stmt, 0);
+	/* The CHECK keeps any other id out. */
+	if (s != NULL && store_pass_id_valid((const char *)s))
+		memcpy(p->id, s, sizeof p->id);
+	p->key_id = sqlite3_column_int64(stmt, 1);
+	p->visit_id = sqlite3_column_int64(stmt, 2);
+	p->person_id = sqlite3_column_int64(stmt, 3);
+	p->doors = store_column_strdup(stmt, 4);
+	p->not_before = sqlite3_column_int64(stmt, 5);
+	p->expires = sqlite3_column_int64(stmt, 6);
+	p->uses = sqlite3_column_int(stmt, 7);
+	p->pin_hash = store_column_strdup(stmt, 8);
+	p->revoked = sqlite3_column_int64(stmt, 9);
+	p->created = sqlite3_column_int64(stmt, 10);
+	p->person_name = store_column_strdup(stmt, 11);
+}
+
+/* Finds a pass by id. */
+int
+store_pass_find(struct store *st, const char *id, struct store_pass *out,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, r = -1;
+
+	memset(out, 0, sizeof *out);
+	if (!store_pass_id_valid(id))
+		return 1;
+	if (store_prepare(st, STORE_PASS_COLUMNS "WHERE p.id = ?", &stmt,
+	    cause) != 0)
+		return -1;
+	store_bind_text(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_pass_read(stmt, out);
+		r = 0;
+	} else if (rc == SQLITE_DONE)
+		r = 1;
+	else
+		store_error(st, cause, "find pass");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Frees the strings of P. */
+void
+store_pass_clear(struct store_pass *p)
+{
+	free(p->doors);
+	free(p->pin_hash);
+	free(p->person_name);
+	memset(p, 0, sizeof *p);
+}
+
+/* Calls CB for the passes that may still open a door, newest first. */
+int
+store_passes_list(struct store *st, int64_t now,
+    int (*cb)(const struct store_pass *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct store_pass	 p;
+	int			 rc, r = -1;
+
+	if (store_prepare(st, STORE_PASS_COLUMNS "WHERE p.expires >= ? AND "
+	    "p.revoked IS NULL AND p.uses > 0 ORDER BY p.created DESC, "
+	    "p.rowid DESC", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_pass_read(stmt, &p);
+		r = cb(&p, arg);
+		store_pass_clear(&p);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "list passes");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Revokes a pass that is not revoked yet. */
+int
+store_pass_revoke(struct store *st, const char *id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 r = -1;
+
+	if (!store_pass_id_valid(id))
+		return 1;
+	if (store_prepare(st, "UPDATE passes SET revoked = ? WHERE id = ? AND "
+	    "revoked IS NULL", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, store_now());
+	store_bind_text(stmt, 2, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		store_error(st, cause, "revoke pass");
+	else
+		r = sqlite3_changes(st->db) == 1 ? 0 : 1;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
 /*
  * Decides a pending visit, with its event and outbox rows, all or nothing.
  * The state is read inside the IMMEDIATE transaction, so two guards
@@ -1754,6 +1967,10 @@ store_visit_decide_outbox(struct store *st, int64_t id,
 	}
 	if (d->by == NULL || *d->by == '\0') {
 		xasprintf(cause, "a decision without who made it");
+		return -1;
+	}
+	if (d->pass != NULL && strcmp(d->state, "approved") != 0) {
+		xasprintf(cause, "a pass with a denial");
 		return -1;
 	}
 	if (store_event_check(ev, nob, cause) != 0)
@@ -1800,6 +2017,13 @@ store_visit_decide_outbox(struct store *st, int64_t id,
 		else
 			store_error(st, cause, "decide visit");
 		goto out;
+	}
+	if (d->pass != NULL) {
+		struct store_pass	p = *d->pass;
+
+		p.visit_id = id;
+		if (store_pass_insert(st, &p, cause) != 0)
+			goto out;
 	}
 	if (store_visit_event(st, id, ev, ob, nob, event_id, cause) != 0 ||
 	    store_commit(st, cause) != 0)
@@ -2069,6 +2293,10 @@ store_forget_person(struct store *st, int64_t id, char **cause)
 		"  (SELECT id FROM events WHERE person_id = ?1) OR event_id IN "
 		"  (SELECT e.id FROM events e JOIN visits v ON e.visit_id = "
 		"  v.id WHERE v.person_id = ?1)",
+		/* Their passes open no door, and keep no PIN hash. */
+		"UPDATE passes SET pin_hash = NULL, revoked = "
+		"  coalesce(revoked, ?2) WHERE person_id = ?1 OR visit_id IN "
+		"  (SELECT id FROM visits WHERE person_id = ?1)",
 		"UPDATE people SET name = NULL, email = NULL, phone = NULL, "
 		"  forgotten = ?2 WHERE id = ?1",
 	};
@@ -2172,10 +2400,11 @@ store_person_templates(struct store *st, int64_t id, int *count,
 
 /*
  * Expires the answered visits last seen before BEFORE, adding the photos
- * they used to *LIST. A visit no event names goes; one an event names
- * must stay, since events.visit_id refers to it and the chain forbids
- * editing the event, so it keeps only what is not personal: its state,
- * door, times, person id and who decided. Inside a transaction.
+ * they used to *LIST. A visit no event or pass names goes; one an event
+ * names must stay, since events.visit_id refers to it and the chain
+ * forbids editing the event (and one a pass names, for passes.visit_id),
+ * so it keeps only what is not personal: its state, door, times, person
+ * id and who decided. Inside a transaction.
  */
 static int64_t
 store_expire_visits(struct store *st, int64_t before, char ***list,
@@ -2195,6 +2424,7 @@ store_expire_visits(struct store *st, int64_t before, char ***list,
 		return -1;
 	if ((deleted = store_run_id(st, "DELETE FROM visits WHERE state <> "
 	    "'pending' AND last_seen < ?1 AND NOT EXISTS (SELECT 1 FROM events "
+	    "WHERE visit_id = visits.id) AND NOT EXISTS (SELECT 1 FROM passes "
 	    "WHERE visit_id = visits.id)", before, 0, cause)) < 0)
 		return -1;
 	if ((cleared = store_run_id(st, "UPDATE visits SET name = NULL, "

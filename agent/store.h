@@ -76,6 +76,27 @@ struct store_visit {
 	float	 descriptor[STORE_DESCRIPTOR];	/* best, if has_descriptor */
 };
 
+/*
+ * A pass as the store keeps it (agent/pass.h is what the signed token
+ * says): its uses left, revocation and PIN hash live here only. Strings
+ * are malloc'd in what the store returns; store_pass_clear frees them.
+ */
+#define STORE_PASS_ID_LEN	32	/* the pass id in lower case hex */
+struct store_pass {
+	char		 id[STORE_PASS_ID_LEN + 1];
+	int64_t		 key_id;	/* the signing key */
+	int64_t		 visit_id;	/* 0 if none */
+	int64_t		 person_id;	/* 0 if none */
+	char		*doors;		/* JSON array of door names */
+	int64_t		 not_before;	/* ms since the epoch */
+	int64_t		 expires;	/* ms since the epoch, > not_before */
+	int		 uses;		/* entries left, >= 0 */
+	char		*pin_hash;	/* NULL if none (or forgotten) */
+	int64_t		 revoked;	/* ms since the epoch; 0 if not */
+	int64_t		 created;	/* ms since the epoch (set by the store) */
+	char		*person_name;	/* read only: NULL if none/forgotten */
+};
+
 /* How a guard decided a pending visit. */
 struct store_decision {
 	const char	*state;		/* "approved" or "denied" */
@@ -85,6 +106,11 @@ struct store_decision {
 	const char	*email;
 	const char	*phone;
 	int64_t		 person_id;	/* 0, or the visit's person from now */
+	/*
+	 * The pass issued with an approval, or NULL: stored in the
+	 * decision's transaction (its visit_id is set to the visit's).
+	 */
+	const struct store_pass *pass;
 };
 
 /*
@@ -164,7 +190,8 @@ int	 store_person_deny(struct store *, int64_t id, int on, char **cause);
 /*
  * Erases a person's templates, photos and personal fields, and those of
  * their visits (details, reason, photos, visit photos, descriptors); keeps
- * the id.
+ * the id. Their passes and those of their visits are revoked and lose
+ * their PIN hash: a forgotten person's pass opens no door.
  */
 int	 store_forget_person(struct store *, int64_t id, char **cause);
 /*
@@ -255,10 +282,11 @@ int	 store_visit_visitor(struct store *, int64_t id, const char *name,
 	     const char *email, const char *phone, char **cause);
 /*
  * Decides pending visit ID as D says (D's details and person_id, when not
- * NULL or 0, replace the visit's) and appends EV (may be NULL; its visit_id
- * set to ID) in the same transaction; *EVENT_ID as store_visit_add. Returns
- * 0, 1 if there is no such visit, 2 if it is not pending (nothing changed,
- * no event), -1 on error. The _outbox form also queues NOUTBOX outbox rows
+ * NULL or 0, replace the visit's), stores D->pass (an approval only) and
+ * appends EV (may be NULL; its visit_id set to ID) in the same
+ * transaction; *EVENT_ID as store_visit_add. Returns 0, 1 if there is no
+ * such visit, 2 if it is not pending (nothing changed, no event, no
+ * pass), -1 on error. The _outbox form also queues NOUTBOX outbox rows
  * with EV.
  */
 int	 store_visit_decide(struct store *, int64_t id,
@@ -268,6 +296,32 @@ int	 store_visit_decide_outbox(struct store *, int64_t id,
 	     const struct store_decision *d, const struct store_event *ev,
 	     const struct store_outbox *, size_t noutbox, int64_t *event_id,
 	     char **cause);
+/*
+ * Passes. store_pass_add stores P (its created and person_name are
+ * ignored): P->id must be 32 lower case hex digits not already used,
+ * DOORS a JSON array, EXPIRES > NOT_BEFORE, USES >= 0, and the visit and
+ * person, when not 0, must exist. store_visit_decide stores a pass with
+ * the approval instead (struct store_decision), so no approved visit is
+ * left without the pass its guard was shown.
+ *
+ * store_pass_find fills OUT with pass ID; returns 0, 1 if there is no
+ * such pass, -1. store_passes_list calls CB for the passes that may still
+ * open a door at NOW (ms): not expired (valid or not yet valid), not
+ * revoked, with a use left; newest first, as store_people_list (OUT's
+ * strings are borrowed for the callback only). store_pass_revoke revokes
+ * pass ID now; returns 0, 1 if there is no such pass or it is revoked
+ * already, -1.
+ */
+int	 store_pass_add(struct store *, const struct store_pass *p,
+	     char **cause);
+int	 store_pass_find(struct store *, const char *id,
+	     struct store_pass *out, char **cause);
+void	 store_pass_clear(struct store_pass *);
+int	 store_passes_list(struct store *, int64_t now,
+	     int (*cb)(const struct store_pass *, void *), void *arg,
+	     char **cause);
+int	 store_pass_revoke(struct store *, const char *id, char **cause);
+
 /*
  * Adds a template to PERSON_ID from every descriptor of visit ID (its best
  * descriptor, then each visit photo's oldest first; each distinct

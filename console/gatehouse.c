@@ -190,6 +190,9 @@ main(int argc, char **argv)
 	if (nwords == 0 && !bflag && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO)) {
 		gatehouse_ssh = so;
+		/* With -H, -S names the socket on the door box. */
+		if (host != NULL)
+			gatehouse_ssh.socket = socket_path;
 		return gatehouse_tui(conf_file, socket_path, host);
 	}
 	/* The kiosk on the door's own screen: the local agent only. */

@@ -179,6 +179,8 @@ TEST(test_defaults)
 	CHECK_INT(c.match_votes.n, 5);
 	CHECK_INT(c.unknown_merge_window, 5 * 60 * 1000);
 	CHECK_INT(c.pending_expire, 60 * 60 * 1000);
+	CHECK_INT(c.pass_valid, 8 * 60 * 60 * 1000);
+	CHECK_INT(c.pin_digits, 6);
 	CHECK_INT(c.detector, CONFIG_DETECTOR_TINY);
 	CHECK_INT(c.detector_input_size, 416);
 	CHECK_NEAR(c.min_score, 0.5, 0);
@@ -301,6 +303,8 @@ TEST(test_ints)
 	GOOD_AS("detector_input_size", "0416", "416");
 	GOOD("inference_threads", "0");
 	GOOD("inference_threads", "64");
+	GOOD("pin_digits", "4");
+	GOOD("pin_digits", "10");
 	GOOD_AS("inference_threads", "-0", "0");
 	GOOD("max_pixels", "4096");
 	GOOD("max_pixels", "1073741824");
@@ -311,6 +315,8 @@ TEST(test_ints)
 	BAD("detector_input_size", "4e2", "from 128 to 1024");
 	BAD("detector_input_size", "0x1a0", "from 128 to 1024");
 	BAD("inference_threads", "-1", "from 0 to 64");
+	BAD("pin_digits", "3", "from 4 to 10");
+	BAD("pin_digits", "11", "from 4 to 10");
 	BAD("inference_threads", "65", "from 0 to 64");
 	BAD("inference_threads", "1.0", "from 0 to 64");
 	BAD("max_pixels", "4095", "from 4096 to 1073741824");
@@ -350,6 +356,8 @@ TEST(test_durations)
 	GOOD("pending_expire", "1m");
 	GOOD("pending_expire", "30d");
 	GOOD_AS("pending_expire", "720h", "30d");
+	GOOD("pass_valid", "1m");
+	GOOD_AS("pass_valid", "480m", "8h");
 	GOOD("retain_events", "36500d");
 	GOOD("retain_photos", "1d");
 	GOOD("retain_pending", "25h");
@@ -368,6 +376,8 @@ TEST(test_durations)
 	BAD("unknown_merge_window", "0", "expected a duration");
 	BAD("unknown_merge_window", "1441m", "from 0s to 1d");
 	BAD("pending_expire", "59s", "from 1m to 30d");
+	BAD("pass_valid", "59s", "from 1m to 30d");
+	BAD("pass_valid", "31d", "from 1m to 30d");
 	BAD("retain_events", "23h", "from 1d to 36500d");
 	BAD("retain_events", "36501d", "from 1d to 36500d");
 	/* INT64_MAX ms parses and is out of range; one more overflows. */
@@ -754,6 +764,8 @@ TEST(test_dump)
 	    "match_votes 7/32\n"
 	    "unknown_merge_window 0ms\n"
 	    "pending_expire 36h\n"
+	    "pass_valid 90m\n"
+	    "pin_digits 10\n"
 	    "detector ssd\n"
 	    "detector_input_size 1024\n"
 	    "min_score 0.987654321\n"

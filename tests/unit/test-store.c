@@ -1516,6 +1516,225 @@ TEST(forget_with_visits)
 	store_close(st);
 }
 
+/* The passes listed, newest first. */
+struct t_passes {
+	int	n;
+	char	id[8][STORE_PASS_ID_LEN + 1];
+};
+
+static int
+t_passes_cb(const struct store_pass *p, void *arg)
+{
+	struct t_passes	*t = arg;
+
+	if (t->n < 8)
+		memcpy(t->id[t->n], p->id, sizeof t->id[0]);
+	t->n++;
+	return 0;
+}
+
+static struct t_passes
+t_passes(struct store *st, int64_t now)
+{
+	struct t_passes	 t;
+	char		*cause = NULL;
+
+	memset(&t, 0, sizeof t);
+	CHECK_INT(store_passes_list(st, now, t_passes_cb, &t, &cause), 0);
+	free(cause);
+	return t;
+}
+
+static char t_front[] = "[\"front\"]";
+static char t_not_array[] = "\"front\"";
+static char t_pin_hash[] = "scrypt$16384$8$1$00$00";
+
+/* A pass with id "0...0N" for the window FROM..TO (ms). */
+static struct store_pass
+t_pass(int n, int64_t from, int64_t to)
+{
+	struct store_pass	p;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "%032x", n);
+	p.key_id = 0xabcdef01;
+	p.doors = t_front;
+	p.not_before = from;
+	p.expires = to;
+	p.uses = 1;
+	return p;
+}
+
+TEST(passes)
+{
+	const char		*dir = t_dir("passes");
+	struct store		*st;
+	struct store_pass	 p, q;
+	struct store_decision	 d;
+	struct store_event	 ev;
+	struct t_passes		 t;
+	char			*cause = NULL, sql[256];
+	int64_t			 alice, v1, v2, v3, eid, count, bad;
+
+	if ((st = t_open(dir)) == NULL)
+		return;
+	CHECK_INT(store_person_add(st, "Alice", NULL, NULL, &alice, &cause),
+	    0);
+	v1 = t_add_visit(st, 1000);
+	v2 = t_add_visit(st, 1000);
+	v3 = t_add_visit(st, 1000);
+
+	/* Approved with a pass: one transaction, the visit's id wins. */
+	p = t_pass(1, 5000, 20000);
+	p.visit_id = 424242;
+	p.person_id = alice;
+	p.pin_hash = t_pin_hash;
+	memset(&d, 0, sizeof d);
+	d.state = "approved";
+	d.by = "uid 1000 (guard)";
+	d.person_id = alice;
+	d.pass = &p;
+	ev = t_visit_event("visit", 3000);
+	CHECK_INT(store_visit_decide(st, v1, &d, &ev, &eid, &cause), 0);
+	CHECK_INT(eid, 1);
+	CHECK_INT(store_pass_find(st, p.id, &q, &cause), 0);
+	CHECK_STR(q.id, "00000000000000000000000000000001");
+	CHECK_INT(q.key_id, 0xabcdef01);
+	CHECK_INT(q.visit_id, v1);
+	CHECK_INT(q.person_id, alice);
+	CHECK_STR(q.doors, "[\"front\"]");
+	CHECK_INT(q.not_before, 5000);
+	CHECK_INT(q.expires, 20000);
+	CHECK_INT(q.uses, 1);
+	CHECK_STR(q.pin_hash, "scrypt$16384$8$1$00$00");
+	CHECK_INT(q.revoked, 0);
+	CHECK(q.created > 0);
+	CHECK_STR(q.person_name, "Alice");
+	store_pass_clear(&q);
+
+	/*
+	 * A pass that cannot be stored undoes the decision and its event; a
+	 * denial carries no pass.
+	 */
+	memset(&d, 0, sizeof d);
+	d.state = "approved";
+	d.by = "uid 1000 (guard)";
+	d.pass = &p;			/* the same id again */
+	ev = t_visit_event("visit", 3100);
+	CHECK_INT(store_visit_decide(st, v2, &d, &ev, &eid, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "exists") != NULL);
+	free(cause);
+	cause = NULL;
+	snprintf(sql, sizeof sql, "SELECT state = 'pending' FROM visits "
+	    "WHERE id = %lld", (long long)v2);
+	CHECK_INT(t_raw_int(dir, sql), 1);
+	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM events"), 1);
+	d.state = "denied";
+	CHECK_INT(store_visit_decide(st, v2, &d, &ev, &eid, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* Decided already: no second pass. */
+	q = t_pass(9, 5000, 20000);
+	d.state = "approved";
+	d.pass = &q;
+	CHECK_INT(store_visit_decide(st, v1, &d, &ev, &eid, &cause), 2);
+	CHECK_INT(store_pass_find(st, q.id, &q, &cause), 1);
+
+	/* Bad passes. */
+	q = t_pass(2, 5000, 5000);
+	CHECK_INT(store_pass_add(st, &q, &cause), -1);
+	free(cause);
+	cause = NULL;
+	q = t_pass(2, 5000, 6000);
+	snprintf(q.id, sizeof q.id, "%032X", 0xab);
+	CHECK_INT(store_pass_add(st, &q, &cause), -1);
+	free(cause);
+	cause = NULL;
+	q = t_pass(2, 5000, 6000);
+	q.doors = t_not_array;
+	CHECK_INT(store_pass_add(st, &q, &cause), -1);
+	free(cause);
+	cause = NULL;
+	q = t_pass(2, 5000, 6000);
+	q.visit_id = 999;
+	CHECK_INT(store_pass_add(st, &q, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "no visit 999") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(store_pass_find(st, "zz", &q, &cause), 1);
+	CHECK_INT(store_pass_find(st, "00000000000000000000000000000002", &q,
+	    &cause), 1);
+
+	/*
+	 * At 10000: 1 is valid, 2 not yet (listed), 3 expired, 4 used up,
+	 * 5 valid to the ms (listed: expiry is inclusive).
+	 */
+	q = t_pass(2, 15000, 30000);
+	q.visit_id = v3;
+	CHECK_INT(store_pass_add(st, &q, &cause), 0);
+	q = t_pass(3, 1000, 9999);
+	CHECK_INT(store_pass_add(st, &q, &cause), 0);
+	q = t_pass(4, 1000, 20000);
+	q.uses = 0;
+	CHECK_INT(store_pass_add(st, &q, &cause), 0);
+	q = t_pass(5, 1000, 10000);
+	CHECK_INT(store_pass_add(st, &q, &cause), 0);
+	t = t_passes(st, 10000);
+	CHECK_INT(t.n, 3);
+	CHECK_STR(t.id[0], "00000000000000000000000000000005");
+	CHECK_STR(t.id[1], "00000000000000000000000000000002");
+	CHECK_STR(t.id[2], "00000000000000000000000000000001");
+	CHECK_INT(t_passes(st, 10001).n, 2);
+
+	/* Revoked once; unknown, malformed or again is 1. */
+	CHECK_INT(store_pass_revoke(st, "00000000000000000000000000000002",
+	    &cause), 0);
+	CHECK_INT(store_pass_revoke(st, "00000000000000000000000000000002",
+	    &cause), 1);
+	CHECK_INT(store_pass_revoke(st, "000000000000000000000000000000ff",
+	    &cause), 1);
+	CHECK_INT(store_pass_revoke(st, "not a pass", &cause), 1);
+	CHECK_INT(store_pass_find(st, "00000000000000000000000000000002", &q,
+	    &cause), 0);
+	CHECK(q.revoked > 0);
+	CHECK(q.person_name == NULL);
+	store_pass_clear(&q);
+	t = t_passes(st, 10000);
+	CHECK_INT(t.n, 2);
+	CHECK_STR(t.id[1], "00000000000000000000000000000001");
+
+	/* Forgotten: Alice's pass is revoked and loses its PIN hash. */
+	CHECK_INT(store_forget_person(st, alice, &cause), 0);
+	CHECK_INT(store_pass_find(st, "00000000000000000000000000000001", &q,
+	    &cause), 0);
+	CHECK(q.revoked > 0);
+	CHECK(q.pin_hash == NULL);
+	CHECK(q.person_name == NULL);
+	CHECK_INT(q.person_id, alice);
+	store_pass_clear(&q);
+	t = t_passes(st, 10000);
+	CHECK_INT(t.n, 1);
+	CHECK_STR(t.id[0], "00000000000000000000000000000005");
+
+	/* A visit a pass names outlives its retention (the foreign key). */
+	memset(&d, 0, sizeof d);
+	d.state = "denied";
+	d.by = "uid 1000 (guard)";
+	CHECK_INT(store_visit_decide(st, v3, &d, NULL, NULL, &cause), 0);
+	CHECK_INT(store_visit_decide(st, v2, &d, NULL, NULL, &cause), 0);
+	CHECK_INT(store_expire(st, "visits", INT64_MAX, &cause), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM visits WHERE id = "
+	    "%lld", (long long)v3);
+	CHECK_INT(t_raw_int(dir, sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM visits WHERE id = "
+	    "%lld", (long long)v2);
+	CHECK_INT(t_raw_int(dir, sql), 0);
+	CHECK_INT(t_verify(st, &count, &bad), 0);
+	CHECK_INT(count, 1);
+	free(cause);
+	store_close(st);
+}
+
 TEST(event_time_queries)
 {
 	const char	*dir = t_dir("event-time");
@@ -1791,7 +2010,7 @@ TEST(migrate_from_v1)
 	if ((st = t_open(dir)) == NULL)
 		return;
 	CHECK_INT(t_raw_int(dir, "PRAGMA user_version"), store_version());
-	CHECK_INT(store_version(), 3);
+	CHECK_INT(store_version(), 4);
 	CHECK_INT(store_person_find(st, "Alice", &p, &cause), 0);
 	CHECK_STR(p.email, "alice@example.org");
 	CHECK_INT(p.created, 7);
@@ -1860,6 +2079,7 @@ main(void)
 	RUN(visit_enroll);
 	RUN(person_remove);
 	RUN(forget_with_visits);
+	RUN(passes);
 	RUN(event_time_queries);
 	RUN(expire_visits);
 	RUN(migrate_from_v1);
