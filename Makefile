@@ -59,8 +59,8 @@ AGENT		 = $(B)/gatehouse-agent
 CONSOLE		 = $(B)/gatehouse
 endif
 
-SHARED_SRCS	 = shared/file.c shared/lineio.c shared/log.c shared/loop.c \
-		   shared/proto.c shared/xmalloc.c
+SHARED_SRCS	 = shared/base64.c shared/file.c shared/lineio.c shared/log.c \
+		   shared/loop.c shared/proto.c shared/xmalloc.c
 AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/face-tiny.c agent/face-ssd.c agent/face-landmark.c \
 		   agent/face-recog.c agent/face.c agent/gallery.c agent/store.c \

@@ -8,8 +8,6 @@
  * by handler_ID (the table at the end), so a command added to
  * commands.def without a handler does not compile.
  */
-#include <openssl/evp.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -19,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "control.h"
 #include "daemon.h"
 #include "file.h"
@@ -148,6 +147,24 @@ reply_store_error(struct handlers_ctx *h, char *cause)
 	free(cause);
 }
 
+/* Visit ID; 0 and OUT (store_visit_clear it), or a reply already sent. */
+static int
+find_visit(struct handlers_ctx *h, int64_t id, struct store_visit *out)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	memset(out, 0, sizeof *out);
+	if ((r = store_visit_find(h->a->store, id, out, &cause)) == 0)
+		return 0;
+	if (r == -1)
+		reply_store_error(h, cause);
+	else
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
+		    (long long)id);
+	return -1;
+}
+
 /* Reloads the gallery after a change to people or templates. */
 static void
 people_changed(struct handlers_ctx *h, const char *action, int64_t id)
@@ -165,39 +182,6 @@ people_changed(struct handlers_ctx *h, const char *action, int64_t id)
 	agent_event(h->a, "person", now_wall(), id, 0, d, NULL);
 }
 
-static char *
-base64_encode(const uint8_t *buf, size_t len)
-{
-	char	*out = xmalloc(4 * ((len + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
-	return out;
-}
-
-/* Decodes base64 S; NULL if it is not base64. */
-static uint8_t *
-base64_decode(const char *s, size_t *len)
-{
-	size_t	 n = strlen(s), pad = 0;
-	uint8_t	*out;
-	int	 r;
-
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > STORE_PHOTO_MAX)
-		return NULL;
-	out = xmalloc(n / 4 * 3 + 1);
-	if ((r = EVP_DecodeBlock(out, (const unsigned char *)s,
-	    (int)n)) < 0) {
-		free(out);
-		return NULL;
-	}
-	if (s[n - 1] == '=')
-		pad++;
-	if (s[n - 2] == '=')
-		pad++;
-	*len = (size_t)r - pad;
-	return out;
-}
-
 /* The bytes of a photo argument: an absolute path or a base64 image. */
 static int
 photo_bytes(const char *arg, uint8_t **buf, size_t *len, char **cause)
@@ -211,7 +195,7 @@ photo_bytes(const char *arg, uint8_t **buf, size_t *len, char **cause)
 	    comma - arg >= 7 && strncmp(comma - 7, ";base64", 7) == 0)
 		b64 = comma + 1;
 	if (b64 != NULL) {
-		if ((*buf = base64_decode(b64, len)) == NULL) {
+		if ((*buf = base64_decode(b64, STORE_PHOTO_MAX, len)) == NULL) {
 			xasprintf(cause, "not base64");
 			return -1;
 		}
@@ -406,17 +390,9 @@ handler_VISIT(struct handlers_ctx *h)
 	int64_t				 id = arg_int(h, "visit");
 	char				*cause = NULL, *b64;
 	cJSON				*r;
-	int				 rc;
 
-	memset(&v, 0, sizeof v);
-	if ((rc = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
-		if (rc == -1)
-			reply_store_error(h, cause);
-		else
-			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
-			    (long long)id);
+	if (find_visit(h, id, &v) != 0)
 		return;
-	}
 	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "visit", (double)v.id);
 	cJSON_AddStringToObject(r, "state", v.state);
@@ -686,15 +662,8 @@ handler_APPROVE(struct handlers_ctx *h)
 		return;
 	}
 
-	memset(&v, 0, sizeof v);
-	if ((r = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
-		if (r == -1)
-			reply_store_error(h, cause);
-		else
-			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
-			    (long long)id);
+	if (find_visit(h, id, &v) != 0)
 		return;
-	}
 	r = strcmp(v.state, "pending") != 0;
 	store_visit_clear(&v);
 	if (r) {
@@ -1270,17 +1239,9 @@ handler_DENY_LIST_ADD(struct handlers_ctx *h)
 	int64_t			 id = arg_int(h, "visit"), entry;
 	char			*cause = NULL;
 	cJSON			*res;
-	int			 r;
 
-	memset(&v, 0, sizeof v);
-	if ((r = store_visit_find(h->a->store, id, &v, &cause)) != 0) {
-		if (r == -1)
-			reply_store_error(h, cause);
-		else
-			reply_error(h, PROTO_ERR_NOT_FOUND, "no visit %lld",
-			    (long long)id);
+	if (find_visit(h, id, &v) != 0)
 		return;
-	}
 	store_visit_clear(&v);
 	if ((entry = deny_list_visit(h, id, arg_string(h, "reason"),
 	    &cause)) == -1) {

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
+#include "base64.h"
 #include "batch.h"
 #include "client.h"
 #include "file.h"
@@ -402,8 +401,8 @@ batch_photo_data(const char *file, char **cause)
 	    0x1a, '\n' };
 	const char		*prefix;
 	uint8_t			*buf;
-	char			*uri, *why;
-	size_t			 len, plen;
+	char			*uri, *why, *b64;
+	size_t			 len;
 
 	if (file_read(file, PHOTO_MAX, &buf, &len, &why) != 0) {
 		xasprintf(cause, "%s: %s", file, why);
@@ -419,11 +418,10 @@ batch_photo_data(const char *file, char **cause)
 		free(buf);
 		return NULL;
 	}
-	plen = strlen(prefix);
-	uri = xmalloc(plen + 4 * ((len + 2) / 3) + 1);
-	memcpy(uri, prefix, plen);
-	EVP_EncodeBlock((unsigned char *)uri + plen, buf, (int)len);
+	b64 = base64_encode(buf, len);
 	free(buf);
+	xasprintf(&uri, "%s%s", prefix, b64);
+	free(b64);
 	return uri;
 }
 

@@ -12,37 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
+#include "base64.h"
 #include "tui.h"
 #include "xmalloc.h"
 
 /* How long a validity the approve form offers. */
 #define TUI_VALID_FOR	"8h"
-
-/* Base64 S decoded (malloc'd, *LEN bytes), or NULL. */
-static uint8_t *
-tui_base64(const char *s, size_t *len)
-{
-	uint8_t	*out;
-	size_t	 n = strlen(s), pad = 0;
-	int	 r;
-
-	if (n == 0 || n % 4 != 0 || n > (size_t)PROTO_REPLY_LINE_MAX)
-		return NULL;
-	out = xmalloc(n / 4 * 3 + 1);
-	if ((r = EVP_DecodeBlock(out, (const unsigned char *)s,
-	    (int)n)) < 0) {
-		free(out);
-		return NULL;
-	}
-	if (s[n - 1] == '=')
-		pad++;
-	if (s[n - 2] == '=')
-		pad++;
-	*len = (size_t)r - pad;
-	return out;
-}
 
 /* A string member of OBJ, or NULL. */
 static const char *
@@ -96,7 +71,8 @@ tui_detail_open(struct tui *t, struct tui_agent *a, int64_t id)
 	photos = cJSON_GetObjectItemCaseSensitive(d->visit, "photos");
 	cJSON_ArrayForEach(photo, photos) {
 		if (!cJSON_IsString(photo) ||
-		    (buf = tui_base64(photo->valuestring, &len)) == NULL)
+		    (buf = base64_decode(photo->valuestring,
+		    PROTO_REPLY_LINE_MAX, &len)) == NULL)
 			continue;
 		d->photos = xreallocarray(d->photos, d->nphotos + 1,
 		    sizeof *d->photos);
