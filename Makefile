@@ -192,13 +192,23 @@ check-san:
 	@$(MAKE) --no-print-directory B=build/san SAN=1 unit
 
 FUZZ_CC		 = clang
-FUZZ_FLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS	 = -g -O1 -fsanitize=address,undefined
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+# The library is built once, instrumented for the fuzzer, and linked into
+# every target.
+FUZZ_LIB_OBJS	 = $(SHARED_SRCS:%.c=build/fuzz/obj/%.o) \
+		   $(AGENT_LIB_SRCS:%.c=build/fuzz/obj/%.o)
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(SHARED_SRCS) $(AGENT_LIB_SRCS)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) $(PKG_CFLAGS) -Ishared -Iagent \
-	    -o $@ $^ $(LIBS)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	    $(PKG_CFLAGS) -Ishared -Iagent -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) \
+	    -Ishared -Iagent -o $@ $^ $(LIBS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -225,4 +235,4 @@ fixtures: models $(B)/tests/tools/ppm-from
 clean:
 	rm -rf build $(AGENT) $(CONSOLE)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) build/fuzz/obj -name '*.d' 2>/dev/null)
