@@ -1,10 +1,12 @@
 """The numbers of one bench-agent.sh run, from the files it left in the
 current directory: plan.txt (the visits), events.json (gatehouse events),
-door (the sim door's relay lines), status.json (gatehouse status) and
-rss.txt. Prints one JSON line for table.py; bench-agent.sh explains the
-measures.
+door (the sim door's relay lines), status.jsonl and status.json (gatehouse
+status during and after the replay), rss.txt, cpu.txt and origin.txt.
+Prints one JSON line for table.py; bench-agent.sh explains the measures.
 
 Usage: bench-agent.py DETECTOR WALL_START WALL_READY WALL_END CORES
+With BENCH_AGENT_ROWS set, every grant and every other verdict goes to
+stderr as a JSON line too.
 """
 import datetime
 import json
@@ -14,6 +16,7 @@ import sys
 
 INTERVAL = 67		# ms: llround(1000 / camera_fps 15), the frame grid
 VISIT = 40		# frames a visit takes: 25 blank, 15 of the face
+FACE_AT = 25		# the first face frame of a visit
 
 det = sys.argv[1]
 wall_start, wall_ready, wall_end = (int(a) for a in sys.argv[2:5])
@@ -33,6 +36,15 @@ for line in open("rss.txt"):
     what, hwm, pss = line.split()
     h, p = rss.get(what, (0, 0))
     rss[what] = (h + int(hwm), p + int(pss))
+# The rest of the machine's CPU use during the replay, in % of all CPUs: a
+# benchmark on a shared machine says how shared it was.
+(b0, t0, a0), (b1, t1, a1) = ([int(x) for x in l.split()]
+    for l in open("cpu.txt"))
+other_cpu = 100 * ((b1 - b0) - (a1 - a0)) / max(1, t1 - t0)
+agent_cpu = 100 * (a1 - a0) / max(1, t1 - t0)
+# The access time of frame 0's file before and after the replay, in ns:
+# when it changed, the worker read it right after the camera opened.
+atime0, atime1 = (int(x) for x in open("origin.txt").read().split())
 
 pulses = []
 for line in open("door"):
@@ -59,12 +71,12 @@ def summary(xs):
 
 granted = sorted((e for e in events if e["type"] == "granted" and
     e.get("reason") == "match"), key=lambda e: e["time"])
-verdicts = {}
-for e in events:
-    if e["type"] in ("granted", "denied", "pending", "uncertain"):
-        verdicts[e["type"]] = verdicts.get(e["type"], 0) + 1
+others = [e for e in events if e["type"] in ("denied", "pending",
+    "uncertain")]
 
 # Each grant's pulse: the first pulse line at or after its decisive frame.
+# J, the frame intervals from the track's first frame to the decisive one,
+# is what makes latency_ms and the pulse agree (bench-agent.sh).
 rows = []
 pi = 0
 for e in granted:
@@ -77,21 +89,28 @@ for e in granted:
     if p is not None:
         post = p - e["time"]
         j = round((lat - post) / INTERVAL)
-        row.update(pulse=p, post=post, j=j, proc=lat - j * INTERVAL,
-            commit=post - (lat - j * INTERVAL), to_pulse=j * INTERVAL + post)
+        row.update(pulse=p, j=j, after_frame=lat - j * INTERVAL,
+            to_pulse=post - (lat - j * INTERVAL))
     rows.append(row)
 
-# The visit of each grant. Frame times lie on one grid, so the decisive
-# frames' indices are known relative to each other, and each visit decides
-# a few frames after its face shows (frame 40 V + 25): the visits relative
-# to the first grant's. The grid's origin, S, is the earliest one all
-# grants allow if one visit's first face frame was analysed (see
-# bench-agent.sh); S moves by a visit (2.7 s) with the first grant's visit,
-# which is the one that puts S between the agent's start and its worker's
-# READY (the camera opens just before READY).
+# The grid's origin S, the time of frame 0. From frame 0's access time
+# when the file system keeps one (relatime does, for a file never read
+# since it was written): the grid point nearest to it. Else (noatime) the
+# latest S that leaves no grant decided before J frames after its face
+# showed: exact if one visit's first face frame was analysed, not dropped
+# (all the frames of a visit are one photo, so a face is found in the
+# first frame or in none); the visits relative to each other come from
+# the grid, the first grant's from S lying between the agent's start and
+# its worker's READY (the camera opens just before READY).
 timed = [r for r in rows if "j" in r]
 origin = None
-if timed:
+anchor = "none"
+if timed and atime1 != atime0:
+    d0 = timed[0]["decisive"]
+    at = atime1 / 1e6
+    origin = d0 - INTERVAL * round((d0 - at) / INTERVAL)
+    anchor = "atime"
+elif timed:
     d0, j0 = timed[0]["decisive"], timed[0]["j"]
     rel = [round((round((r["decisive"] - d0) / INTERVAL) - (r["j"] - j0)) /
         VISIT) for r in timed]
@@ -104,15 +123,26 @@ if timed:
             for r, v in zip(timed, vs))
         off = max(wall_start - s, s - wall_ready, 0)
         if best is None or off < best[0]:
-            best = (off, v0, s, vs)
+            best = (off, s)
     if best is not None:
-        _, _, origin, vs = best
-        for r, v in zip(timed, vs):
-            r["visit"] = v
+        origin = best[1]
+        anchor = "assumed"
+
+
+def visit_of(t):
+    """The visit whose frames decided at T: from its face's first frame
+    to 40 frames later (a track ends 1.5 s, 22 frames, after its face)."""
+    if origin is None:
+        return None
+    v = (round((t - origin) / INTERVAL) - FACE_AT) // VISIT
+    return v if 0 <= v < len(plan) else None
+
+
 wrong = 0
 seen = set()
 for r in rows:
-    v = r.get("visit")
+    v = visit_of(r["decisive"]) if "j" in r else None
+    r["visit"] = v
     if v is None or v in seen or plan[v][1] != r["person"]:
         wrong += 1
         continue
@@ -121,27 +151,35 @@ for r in rows:
     r["missed"] = round((r["decisive"] - first) / INTERVAL) - r["j"]
     r["visible_to_pulse"] = r["pulse"] - first
 
+
 def col(key):
-    return [r[key] for r in rows if key in r]
+    return [r[key] for r in rows if r.get(key) is not None]
+
+
+def count(kind):
+    return sum(1 for e in others if e["type"] == kind)
 
 
 out = {
     "impl": "gatehouse", "bench": "agent", "detector": det,
     "threads": cores, "fps": 15, "visits": len(plan),
     "granted": len(seen), "granted_events": len(granted),
-    "wrong_person": wrong,
-    "denied": verdicts.get("denied", 0),
-    "pending": verdicts.get("pending", 0),
-    "uncertain": verdicts.get("uncertain", 0),
+    "wrong_person": wrong, "denied": count("denied"),
+    "pending": count("pending"), "uncertain": count("uncertain"),
     "pulses": len(pulses),
-    "latency_ms": summary(col("latency")),
+    # The target's measure: the first frame the face was on camera to the
+    # relay (door file); and the agent's own latency_ms.
     "visible_to_pulse_ms": summary(col("visible_to_pulse")),
+    "latency_ms": summary(col("latency")),
+    # latency_ms = votes_wait_ms + after_frame_ms; the pulse comes
+    # to_pulse_ms later (the event's commit, the keeper's hop).
     "frames_at_decision": summary([j + 1 for j in col("j")]),
     "votes_wait_ms": summary([j * INTERVAL for j in col("j")]),
-    "decide_ms": summary(col("proc")),
-    "commit_ms": summary(col("commit")),
+    "after_frame_ms": summary(col("after_frame")),
+    "to_pulse_ms": summary(col("to_pulse")),
     "missed_first_frames": sum(col("missed")),
-    "grid_origin_after_ready_ms": origin - wall_ready
+    "origin": anchor,
+    "origin_before_ready_ms": wall_ready - origin
         if origin is not None else None,
     "frames": status["frames"], "dropped": status["dropped"],
     "analyse_ms": summary(samples),
@@ -149,11 +187,21 @@ out = {
     "rss_worker_mb": round(rss.get("worker", (0, 0))[0] / 1024, 1),
     "rss_other_mb": round(rss.get("other", (0, 0))[0] / 1024, 1),
     "pss_total_mb": round(sum(p for _, p in rss.values()) / 1024, 1),
+    "agent_cpu_pct": round(agent_cpu, 1),
+    "other_cpu_pct": round(other_cpu, 1),
     "startup_ms": wall_ready - wall_start,
     "replay_s": round((wall_end - wall_ready) / 1000, 1),
 }
+# Visits without any verdict: their face was never tracked (every frame
+# dropped, or never found).
+out["no_verdict"] = max(0, out["visits"] - out["granted"] - out["denied"] -
+    out["pending"] - out["uncertain"])
 out["rss_sum_mb"] = round(out["rss_main_mb"] + out["rss_worker_mb"], 1)
 print(json.dumps(out))
 if os.environ.get("BENCH_AGENT_ROWS"):
     for r in rows:
         print(json.dumps(r), file=sys.stderr)
+    for e in others:
+        print(json.dumps({"type": e["type"], "reason": e.get("reason"),
+            "visit": visit_of(e["time"]), "distance": e.get("distance")}),
+            file=sys.stderr)

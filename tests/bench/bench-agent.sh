@@ -8,26 +8,28 @@
 # the visits granted, the frames dropped and the processes' peak RSS.
 #
 # Usage: bench-agent.sh AGENT CONSOLE MODELS FACES [DETECTOR...]
-# (detectors: tiny, the default, and ssd); VISITS=N (30) in the environment.
+# (detectors: tiny, the default, and ssd). Environment: VISITS=N (30);
+# BENCH_AGENT_CONF, more gatehouse.conf lines ("inference_threads 1");
+# BENCH_AGENT_KEEP=1 keeps the directories; BENCH_AGENT_ROWS=1 prints
+# every grant on stderr.
 #
 # What is measured, without help from the agent:
 # - latency_ms of each "granted" event: the agent's own, CLOCK_MONOTONIC
 #   from the track's first frame to the grant, taken before the event is
 #   committed and the pulse sent to the door keeper;
-# - the event's time: the decisive frame's time (a file camera stamps frame
-#   K with its open time + K intervals, and the worker analyses a frame at
-#   that time, or drops it when it is already late);
+# - the event's time: its decisive frame's time (a file camera stamps
+#   frame K with its open time + K intervals, and the worker analyses a
+#   frame at that time, or drops it when it is already late);
 # - the sim door's pulse line: when the keeper energised the relay.
 # Frame times lie on one grid of 67 ms (llround(1000 / 15)), so latency_ms
-# = J intervals (from the first frame to the decisive one: the wait for the
-# votes) + the time from the decisive frame to the grant, and the pulse
-# line is that plus the commit and the keeper's hop. J is the multiple of
-# 67 ms nearest to latency_ms - (pulse - decisive frame). The grid's origin
-# is the earliest decisive frame less the J + 25 + 40 * visit frames before
-# it, which assumes one visit's first face frame was analysed, not dropped
-# (all frames of a visit are one photo, so a face is found in the first
-# frame or in none); from it, each grant's time from the first frame its
-# face was on camera to the pulse line: the target's measure.
+# = J intervals (from the track's first frame to the decisive one: the
+# wait for K of N votes) + the time from the decisive frame to the grant,
+# and the pulse line comes after the grant by the commit and the keeper's
+# hop. J is the whole number of intervals nearest to latency_ms - (pulse -
+# decisive frame). The grid's origin is frame 0's access time (see
+# bench-agent.py for a file system without one), and from it each grant's
+# time from the first frame its face was on camera to the pulse line: the
+# target's measure, which also counts face frames dropped before the track.
 set -eu
 AGENT=$(realpath "$1"); CONSOLE=$(realpath "$2"); MODELS=$(realpath "$3")
 FACES=$4
@@ -45,35 +47,65 @@ fi
 FACES=$(realpath "$FACES")
 export FACES
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ -n "${BENCH_AGENT_KEEP:-}" ]; then
+	echo "bench-agent: in $tmp" >&2
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
 # The worker runs as nobody: it reads the frames through the symlinks.
 chmod 755 "$tmp"
 
 # The wall clock in ms.
 now_ms() { date +%s%3N; }
+# The access time of file $1, in ns.
+atime() {
+	/usr/bin/python3 -c 'import os, sys
+print(os.stat(sys.argv[1]).st_atime_ns)' "$1"
+}
 
 # VmHWM (peak RSS, kB) of process $1.
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # Pss now (kB) of process $1: shared pages counted once over all.
 pss() { sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/smaps_rollup"; }
 
+# The agent's processes: main and its children.
+agent_pids() {
+	echo "$AGENT_PID"
+	grep -l "^PPid:[[:space:]]*$AGENT_PID\$" /proc/[0-9]*/status 2>/dev/null |
+	    sed 's,^/proc/\([0-9]*\)/status,\1,'
+}
+
 # Writes rss.txt: "main HWM PSS", "worker HWM PSS" and "other HWM PSS"
 # (door keeper and speaker) for the agent's children. The worker is the
 # child that runs as worker_user (nobody).
 sample_rss() {
-	nobody=$(id -u nobody)
-	echo "main $(hwm "$AGENT_PID") $(pss "$AGENT_PID")" > rss.txt
-	for p in /proc/[0-9]*; do
-		pid=${p#/proc/}
-		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$p/status" 2>/dev/null)" = \
-		    "$AGENT_PID" ] || continue
-		uid=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "$p/status")
-		if [ "$uid" = "$nobody" ]; then
-			echo "worker $(hwm "$pid") $(pss "$pid")" >> rss.txt
+	_nobody=$(id -u nobody)
+	for _p in $(agent_pids); do
+		_uid=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' \
+		    "/proc/$_p/status")
+		if [ "$_p" = "$AGENT_PID" ]; then
+			_what=main
+		elif [ "$_uid" = "$_nobody" ]; then
+			_what=worker
 		else
-			echo "other $(hwm "$pid") $(pss "$pid")" >> rss.txt
+			_what=other
 		fi
+		echo "$_what $(hwm "$_p") $(pss "$_p")"
+	done > rss.txt
+}
+
+# Appends "BUSY TOTAL AGENT" to cpu.txt: the machine's busy and total CPU
+# ticks (/proc/stat) and the agent processes' (utime + stime), so the
+# report can tell how busy the rest of the machine was meanwhile.
+sample_cpu() {
+	_agent=0
+	for _p in $(agent_pids); do
+		_t=$(sed 's/^.*) //' "/proc/$_p/stat" | awk '{print $12 + $13}')
+		_agent=$((_agent + ${_t:-0}))
 	done
+	awk -v a="$_agent" '/^cpu / {
+		total = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9
+		print total - $5 - $6, total, a }' /proc/stat >> cpu.txt
 }
 
 # One run with detector $1, in its own directory.
@@ -84,16 +116,19 @@ run_detector() {
 	chmod 755 .
 	mkdir frames voice
 	# A grey 640x480 frame: a door camera's size, no face.
-	python3 -c 'import sys
-w, h = 640, 240 * 2
+	/usr/bin/python3 -c 'import sys
+w, h = 640, 480
 open(sys.argv[1], "wb").write(b"P6\n%d %d\n255\n" % (w, h) +
     bytes([128]) * (w * h * 3))' blank.ppm
+	# Frame 0, a file of its own nothing reads before the worker does.
+	cp blank.ppm lead.ppm
 
 	# Enrolment, with the same detector, on a camera that shows nothing.
 	cp blank.ppm frames/0000.ppm
 	write_conf <<EOF
 detector $det
 camera_loop yes
+${BENCH_AGENT_CONF:-}
 EOF
 	start_agent
 	gh people add obama "$FACES/obama_1.jpg" "$FACES/obama_2.jpg" \
@@ -107,7 +142,7 @@ EOF
 	# The visits, each a photo not enrolled: plan.txt has one line per
 	# visit, "INDEX PERSON FIRST_FACE_FRAME".
 	rm frames/*
-	python3 - "$FACES" "$visits" <<'EOF'
+	/usr/bin/python3 - "$FACES" "$visits" <<'EOF'
 import os, sys
 faces, n = sys.argv[1], int(sys.argv[2])
 photos = [("obama", "obama_3.jpg"), ("biden", "biden_2.jpg"),
@@ -121,7 +156,7 @@ def add(path):
 with open("plan.txt", "w") as plan:
     for i in range(n):
         for _ in range(25):
-            add(os.path.abspath("blank.ppm"))
+            add(os.path.abspath("lead.ppm" if k == 0 else "blank.ppm"))
         person, photo = photos[i % len(photos)]
         plan.write("%d %s %d\n" % (i, person, k))
         for _ in range(15):
@@ -130,11 +165,15 @@ with open("plan.txt", "w") as plan:
 EOF
 	write_conf <<EOF
 detector $det
+${BENCH_AGENT_CONF:-}
 EOF
 	: > door
+	atime lead.ppm > origin.txt
 	wall_start=$(now_ms)
 	start_agent
 	wall_ready=$(now_ms)
+	: > cpu.txt
+	sample_cpu
 	frames=$(ls frames | wc -l)
 	# The replay's length and a minute more.
 	limit=$((wall_ready + frames * 67 + 60000))
@@ -142,11 +181,13 @@ EOF
 	while :; do
 		gh status > status.json
 		cat status.json >> status.jsonl
-		[ "$(json 'd["camera"]' < status.json)" != ended ] || break
+		! grep -q '"camera": *"ended"' status.json || break
 		[ "$(now_ms)" -lt "$limit" ] || fail "the replay did not end"
 		sleep 1
 	done
 	end=$(now_ms)
+	sample_cpu
+	atime lead.ppm >> origin.txt
 	gh status > status.json
 	sample_rss
 	gh events --since 1h > events.json

@@ -66,9 +66,10 @@ for a in agents:
     f = a["frames_at_decision"]
     row("frames to a verdict p50 / max; vote wait, rest p50",
         "%s / %s; %s + %s ms" % (f["p50"], f["max"],
-        a["votes_wait_ms"]["p50"], a["decide_ms"]["p50"]))
+        a["votes_wait_ms"]["p50"], a["after_frame_ms"]["p50"]))
     others = ", ".join("%d %s" % (a[k], k) for k in
-        ("denied", "pending", "uncertain", "wrong_person") if a[k])
+        ("denied", "pending", "uncertain", "no_verdict", "wrong_person")
+        if a.get(k))
     row("visits granted; frames dropped",
         "%d of %d%s; %d of %d" % (a["granted"], a["visits"],
         " (" + others + ")" if others else "", a["dropped"], a["frames"]))
@@ -79,5 +80,10 @@ if agents:
     a = agents[0]
     print(f"\nDoor agent: {a['visits']} visits of 3 enrolled people at "
         f"{a['fps']} fps from a file: camera (25 blank frames, then 15 "
-        "of an unenrolled photo of the person), match_votes 3/5; "
-        "the pulse is the sim door's relay line.")
+        "of an unenrolled photo of the person), match_votes 3/5, "
+        f"{a['threads']} inference threads; the pulse is the sim door's "
+        "relay line. Pss of all the agent's processes at the end: " +
+        ", ".join("%s %.0f MB" % (x["detector"], x["pss_total_mb"])
+        for x in agents) + ". The rest of the machine used " +
+        ", ".join("%.0f%% (%s)" % (x["other_cpu_pct"], x["detector"])
+        for x in agents) + " of the CPUs meanwhile.")
