@@ -32,6 +32,7 @@ gatehouse_ssh_open(const struct conf_door *door, void **link, char **cause)
 	struct ssh_options	o = gatehouse_ssh;
 
 	o.destination = door->address;
+	o.ask = tui_ask_host_key;
 	return ssh_client_open(&o, (struct ssh_link **)link, cause);
 }
 

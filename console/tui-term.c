@@ -318,3 +318,54 @@ tui_term_box(int y, int x, int h, int w)
 	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
 	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
 }
+
+/* How long the host key question waits for an answer, in ms. */
+#define TUI_ASK_TIMEOUT	60000
+/* Host keys refused are not asked about again while the console runs. */
+#define TUI_ASK_REFUSED	16
+
+int
+tui_ask_host_key(const char *host, const char *fingerprint, void *arg)
+{
+	static char	*refused[TUI_ASK_REFUSED];
+	static size_t	 nrefused;
+	const char	*lines[5];
+	size_t		 j;
+	int		 w, h = 9, y, x, i, key, answer = -1;
+
+	(void)arg;
+	for (j = 0; j < nrefused; j++) {
+		if (strcmp(refused[j], fingerprint) == 0)
+			return 0;
+	}
+	lines[0] = "The door box's SSH host key is not known:";
+	lines[1] = host;
+	lines[2] = fingerprint;
+	lines[3] = "Compare it with ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub";
+	lines[4] = "there. Trust it and connect?";
+	w = COLS - 4 < 72 ? COLS - 4 : 72;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	tui_term_box(y, x, h, w);
+	for (i = 0; i < 5; i++)
+		tui_term_put(y + 1 + i, x + 2, w - 4, i == 2 ?
+		    TUI_STYLE_WARN : TUI_STYLE_NORMAL, lines[i]);
+	tui_term_put(y + h - 2, x + 2, w - 4, TUI_STYLE_KEY,
+	    "y: trust and connect   n: refuse");
+	refresh();
+	/* The console's loop waits on this connect: so does the question. */
+	wtimeout(stdscr, TUI_ASK_TIMEOUT);
+	while (answer == -1) {
+		if ((key = tui_term_key()) == -1)
+			answer = 0;
+		else if (key == 'y' || key == 'Y')
+			answer = 1;
+		else if (key == 'n' || key == 'N' || key == 0x1b)
+			answer = 0;
+	}
+	nodelay(stdscr, TRUE);
+	clearok(curscr, TRUE);
+	if (!answer && nrefused < TUI_ASK_REFUSED)
+		refused[nrefused++] = xstrdup(fingerprint);
+	return answer;
+}

@@ -65,6 +65,14 @@ struct tui_ssh {
 };
 extern const struct tui_ssh *tui_ssh;
 
+/*
+ * Asks the guard, over the console's screen, whether to trust the SSH host
+ * key FINGERPRINT of HOST, which known_hosts does not know (ssh.h's ask).
+ * Blocks until y (1) or n, Escape or a minute without an answer (0).
+ */
+int	 tui_ask_host_key(const char *host, const char *fingerprint,
+	     void *arg);
+
 /* Where a key works: a mix of these. */
 #define TUI_CTX_ANY	0x001	/* every screen, not in a dialog */
 #define TUI_CTX_MAIN	0x002	/* the main screen */

@@ -193,13 +193,15 @@ grep -q -- --accept-new unknown.err || fail "no hint of --accept-new: $(cat unkn
 [ ! -s unknown.out ] || fail "output from a refused host: $(cat unknown.out)"
 [ ! -e "$known" ] || fail "known_hosts written: $(cat "$known")"
 
-# The interactive console does not ask yet (only -H ... --accept-new
-# would trust the key): the door (named "agent" until an agent names it)
-# is tried again, the reason on its line, cut at the screen's width (at
-# 100 columns the fingerprint and the hint of --accept-new do not show);
-# known_hosts is not written.
+# The interactive console asks about an unknown host key, showing its
+# fingerprint: refused, the door is not connected (the reason on its line)
+# and known_hosts is not written; trusted (below, once the key is known
+# from --accept-new, the question does not come).
 if command -v tmux >/dev/null; then
 	tui_start
+	wait_screen "SSH host key is not known"
+	screen | grep -qF "$fp" || fail "no fingerprint in the question"
+	tm send-keys n
 	wait_screen "^ agent  *reconnecting in [0-9]*s  *host key for doorbox (127.0.0.1 port $PORT) is not known"
 	[ ! -e "$known" ] || fail "the TUI wrote known_hosts: $(cat "$known")"
 	tui_quit
