@@ -981,6 +981,10 @@ batch_run(struct batch *b, struct batch_cmd *bc)
 			    "agent: %s\n", cause);
 			free(cause);
 			b->done = 1;
+			/* No role at all is a refusal, not an absence. */
+			if (client_hello_refusal() ==
+			    PROTO_ERR_PERMISSION_DENIED)
+				return BATCH_EXIT_DENIED;
 			return BATCH_EXIT_UNREACHABLE;
 		}
 	}

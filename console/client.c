@@ -315,6 +315,15 @@ client_string(const cJSON *obj, const char *key)
 	return xstrdup(item->valuestring);
 }
 
+/* Why the last hello was refused (0 if it was not). */
+static enum proto_error	client_refusal;
+
+enum proto_error
+client_hello_refusal(void)
+{
+	return client_refusal;
+}
+
 int
 client_hello(struct client *c, char **cause)
 {
@@ -329,9 +338,11 @@ client_hello(struct client *c, char **cause)
 	    cJSON_AddStringToObject(args, "client",
 	    "gatehouse " GATEHOUSE_VERSION) == NULL)
 		fatalx("out of memory");
+	client_refusal = PROTO_OK;
 	if (client_call(c, "hello", args, &rep, cause) != 0)
 		return -1;
 	if (!rep.ok) {
+		client_refusal = rep.code;
 		if (rep.code == PROTO_ERR_VERSION)
 			xasprintf(cause, "version mismatch: %s", rep.message);
 		else

@@ -49,6 +49,12 @@ struct client	*client_open_fds(int in, int out, char **cause);
  * Says hello and keeps the reply's role, agent and door: what the two
  * constructors above do. 0, or -1 with *CAUSE.
  */
+/*
+ * The agent's error code when the last hello was refused (a connection
+ * closed before it, or no refusal, is PROTO_OK): permission-denied for a
+ * user the agent gives no role at all.
+ */
+enum proto_error client_hello_refusal(void);
 int		 client_hello(struct client *, char **cause);
 /* The hello reply's role ("viewer", "guard", "admin"), agent and door. */
 const char	*client_role(struct client *);
