@@ -45,6 +45,7 @@
 #define CONFIG_POLICIES(C)						\
 	C(POLICY_FACE, "face")						\
 	C(POLICY_FACE_PIN, "face+pin")					\
+	C(POLICY_FACE_OTP, "face+otp")					\
 	C(POLICY_QR, "qr")						\
 	C(POLICY_QR_FACE, "qr+face")					\
 	C(POLICY_PIN, "pin")
@@ -93,6 +94,21 @@
  * detector_input_size: TinyFaceDetector's grid needs a multiple of 32;
  * under 128 it finds almost nothing, over 1024 it is slower than SSD.
  *
+ * pass_skew: a door box without a network drifts by seconds a day; an
+ * hour is the most that is still a clock and not a wrong date.
+ *
+ * otp_valid: long enough to read an SMS and type it, short enough that a
+ * code read over a shoulder is stale; an hour at most.
+ *
+ * fail_limit, fail_window and lockout: a keypad of 6 digits and 5
+ * failures per 10 minutes, the lockout doubling, leaves a guesser years
+ * (doc/PASSES, section 7); a day is the longest lockout a door should
+ * need a guard for.
+ *
+ * outbox_attempts, outbox_backoff: with the default 30 s doubling (at most
+ * an hour between tries), 10 tries cover about five hours of a mail server
+ * being down before a message is dead-lettered.
+ *
  * held_open_after: a door held open for a second is someone walking
  * through; an hour is the longest wait that is still an alarm.
  *
@@ -138,6 +154,9 @@
 	    "what an unknown or uncertain visitor hears")		\
 	X(voice_refused, STRING, "Sorry, I cannot let you in", 0, 0,	\
 	    NULL, config_check_prompt, 1, "what a refused visitor hears") \
+	X(voice_code, STRING, "Please type the code we sent you", 0, 0,	\
+	    NULL, config_check_prompt, 1,				\
+	    "what a person hears when a one-time code is sent")	\
 	X(policy, CHOICE, "face", 0, 0, config_policies, NULL, 1,	\
 	    "what lets a person in")					\
 	X(allow_pin_only, BOOL, "no", 0, 0, NULL, NULL, 1,		\
@@ -157,7 +176,17 @@
 	X(pass_valid, DURATION, "8h", CONFIG_MIN(1), CONFIG_DAY(30),	\
 	    NULL, NULL, 1, "how long an approved visitor's pass is valid") \
 	X(pin_digits, INT, "6", 4, 10, NULL, NULL, 1,			\
-	    "the digits of a visitor's PIN")				\
+	    "the digits of a visitor's PIN and of a one-time code")	\
+	X(pass_skew, DURATION, "1m", 0, CONFIG_HOUR(1), NULL, NULL, 1,	\
+	    "how far off the clock may be at a pass's ends")		\
+	X(otp_valid, DURATION, "5m", CONFIG_SEC(30), CONFIG_HOUR(1),	\
+	    NULL, NULL, 1, "how long a face+otp one-time code is valid") \
+	X(fail_limit, INT, "5", 1, 100, NULL, NULL, 1,			\
+	    "failed passes or PINs within fail_window that lock out")	\
+	X(fail_window, DURATION, "10m", CONFIG_MIN(1), CONFIG_DAY(1),	\
+	    NULL, NULL, 1, "the window fail_limit counts in")		\
+	X(lockout, DURATION, "5m", CONFIG_SEC(10), CONFIG_HOUR(24),	\
+	    NULL, NULL, 1, "the first lockout; each next one doubles")	\
 	X(detector, CHOICE, "tiny", 0, 0, config_detectors, NULL, 0,	\
 	    "the face detector")					\
 	X(detector_input_size, INT, "416", 128, 1024, NULL,		\
@@ -179,6 +208,38 @@
 	    "who may approve and deny visitors")			\
 	X(admin_users, USERS, "root", 0, 0, NULL, NULL, 1,		\
 	    "who may change people, passes and doors")			\
+	X(smtp_url, STRING, "", 0, 0, NULL, config_check_smtp_url, 1,	\
+	    "the mail server: smtp://HOST:PORT or smtps://, empty for none") \
+	X(smtp_user, STRING, "", 0, 0, NULL, config_check_word, 1,	\
+	    "the mail server's user, empty for no login")		\
+	X(smtp_password_file, STRING, "", 0, 0, NULL, config_check_file, \
+	    1, "a file holding the mail server's password")		\
+	X(mail_from, STRING, "", 0, 0, NULL, config_check_address, 1,	\
+	    "the sender of the agent's mail")				\
+	X(sms_url, STRING, "", 0, 0, NULL, config_check_http_url, 1,	\
+	    "the SMS gateway (Twilio-compatible), empty for none")	\
+	X(sms_user, STRING, "", 0, 0, NULL, config_check_word, 1,	\
+	    "the SMS gateway's account")				\
+	X(sms_token_file, STRING, "", 0, 0, NULL, config_check_file, 1,	\
+	    "a file holding the SMS gateway's token")			\
+	X(sms_from, STRING, "", 0, 0, NULL, config_check_phone, 1,	\
+	    "the number SMS come from")					\
+	X(webhook_url, STRING, "", 0, 0, NULL, config_check_http_url, 1, \
+	    "where events are POSTed as JSON, empty for none")		\
+	X(webhook_secret_file, STRING, "", 0, 0, NULL, config_check_file, \
+	    1, "a file holding the webhooks' HMAC key")			\
+	X(notify_email, STRING, "", 0, 0, NULL, config_check_addresses,	\
+	    1, "who is mailed about visitors and alarms")		\
+	X(notify_sms, STRING, "", 0, 0, NULL, config_check_phones, 1,	\
+	    "who gets an SMS about alarms")				\
+	X(notify_webhook, STRING, "pending,uncertain,denied,alarm", 0, 0, \
+	    NULL, config_check_event_types, 1,				\
+	    "the event types sent to webhook_url")			\
+	X(outbox_attempts, INT, "10", 1, 100, NULL, NULL, 1,		\
+	    "tries before a notification is dead-lettered")		\
+	X(outbox_backoff, DURATION, "30s", CONFIG_SEC(1),		\
+	    CONFIG_HOUR(1), NULL, NULL, 1,				\
+	    "the wait before a notification's first retry")		\
 	X(retain_events, DURATION, "365d", CONFIG_DAY(1),		\
 	    CONFIG_DAY(36500), NULL, NULL, 1, "how long events are kept") \
 	X(retain_photos, DURATION, "30d", CONFIG_DAY(1),		\

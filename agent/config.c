@@ -13,6 +13,7 @@
 #include "config.h"
 #include "file.h"
 #include "log.h"
+#include "outbox.h"
 #include "xmalloc.h"
 
 /* The longest path a value may name (PATH_MAX, with its NUL). */
@@ -90,6 +91,15 @@ static int	config_check_name(const char *, int64_t, char **);
 static int	config_check_user(const char *, int64_t, char **);
 static int	config_check_welcome(const char *, int64_t, char **);
 static int	config_check_prompt(const char *, int64_t, char **);
+static int	config_check_smtp_url(const char *, int64_t, char **);
+static int	config_check_http_url(const char *, int64_t, char **);
+static int	config_check_word(const char *, int64_t, char **);
+static int	config_check_file(const char *, int64_t, char **);
+static int	config_check_address(const char *, int64_t, char **);
+static int	config_check_addresses(const char *, int64_t, char **);
+static int	config_check_phone(const char *, int64_t, char **);
+static int	config_check_phones(const char *, int64_t, char **);
+static int	config_check_event_types(const char *, int64_t, char **);
 
 static const struct config_keyword config_table[] = {
 #define CONFIG_ENTRY(name, type, def, lo, hi, choices, check, reload, desc) \
@@ -550,6 +560,168 @@ config_check_welcome(const char *s, int64_t unused, char **why)
 {
 	(void)unused;
 	return config_check_spoken(s, 1, why);
+}
+
+/*
+ * Notifications. Every keyword may be empty: that channel is off. URLs are
+ * checked for their scheme only (curl parses the rest when it sends);
+ * addresses and numbers by the outbox's own rules, so a configuration
+ * that passes -t never has its mail refused for its own sender.
+ */
+static int
+config_check_url(const char *s, const char *const *schemes, char **why)
+{
+	size_t	i, n;
+
+	if (*s == '\0')
+		return 0;
+	for (i = 0; schemes[i] != NULL; i++) {
+		n = strlen(schemes[i]);
+		if (strncmp(s, schemes[i], n) == 0 && s[n] != '\0' &&
+		    strpbrk(s, " \t\"") == NULL)
+			return 0;
+	}
+	xasprintf(why, "expected %s//HOST[:PORT]... or \"\"", schemes[0]);
+	return -1;
+}
+
+/* smtp_url. */
+static int
+config_check_smtp_url(const char *s, int64_t unused, char **why)
+{
+	static const char *const schemes[] = { "smtp://", "smtps://", NULL };
+
+	(void)unused;
+	return config_check_url(s, schemes, why);
+}
+
+/* sms_url and webhook_url. */
+static int
+config_check_http_url(const char *s, int64_t unused, char **why)
+{
+	static const char *const schemes[] = { "https://", "http://", NULL };
+
+	(void)unused;
+	return config_check_url(s, schemes, why);
+}
+
+/* smtp_user, sms_user: printable, no blanks (they go into headers). */
+static int
+config_check_word(const char *s, int64_t unused, char **why)
+{
+	const char	*p;
+
+	(void)unused;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			xasprintf(why, "expected printable text without "
+			    "blanks");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A secret's file: an absolute path, or "" for none. */
+static int
+config_check_file(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	if (*s == '\0' || config_is_path(s))
+		return 0;
+	xasprintf(why, "expected an absolute path or \"\"");
+	return -1;
+}
+
+/* mail_from. */
+static int
+config_check_address(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	if (*s == '\0' || outbox_address_valid(s))
+		return 0;
+	xasprintf(why, "expected a mail address (user@example.org)");
+	return -1;
+}
+
+/* sms_from. */
+static int
+config_check_phone(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	if (*s == '\0' || outbox_phone_valid(s))
+		return 0;
+	xasprintf(why, "expected a number in E.164 form (+ and 6 to 15 "
+	    "digits)");
+	return -1;
+}
+
+/*
+ * A comma-separated list, each item passing VALID; "" is an empty list.
+ * WHAT names one item in the message.
+ */
+static int
+config_check_list(const char *s, int (*valid)(const char *),
+    const char *what, char **why)
+{
+	char	*copy, *item, *next;
+	int	 r = 0;
+
+	if (*s == '\0')
+		return 0;
+	next = copy = xstrdup(s);
+	while (r == 0 && (item = strsep(&next, ",")) != NULL) {
+		if (!valid(item)) {
+			xasprintf(why, "\"%s\" is not %s (a list is "
+			    "comma-separated, without blanks)", item, what);
+			r = -1;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+/* notify_email. */
+static int
+config_check_addresses(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	return config_check_list(s, outbox_address_valid, "a mail address",
+	    why);
+}
+
+/* notify_sms. */
+static int
+config_check_phones(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	return config_check_list(s, outbox_phone_valid, "an E.164 number",
+	    why);
+}
+
+/* Whether S is an event type the agent keeps (protocol.h). */
+static int
+config_event_type_valid(const char *s)
+{
+	static const char *const types[] = { "granted", "denied", "pending",
+	    "visit", "uncertain", "alarm", "door", "pass", "person", "config",
+	    "otp", NULL };
+	size_t	i;
+
+	for (i = 0; types[i] != NULL; i++) {
+		if (strcmp(s, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* notify_webhook. */
+static int
+config_check_event_types(const char *s, int64_t unused, char **why)
+{
+	(void)unused;
+	return config_check_list(s, config_event_type_valid, "an event type",
+	    why);
 }
 
 /* voice_wait and voice_refused: never a name (see voice.h). */

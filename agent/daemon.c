@@ -36,6 +36,8 @@
 #include "lineio.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
+#include "outbox.h"
 #include "pass.h"
 #include "protocol.h"
 #include "xmalloc.h"
@@ -216,40 +218,93 @@ agent_event_sent(struct agent *a, const struct store_event *ev, int64_t id)
 	free(line);
 }
 
+void
+agent_outbox_kick(struct agent *a)
+{
+	if (a->outbox != NULL)
+		outbox_kick(a->outbox);
+}
+
+/*
+ * Fills EV for an event of this door; its details are DETAILS printed
+ * (consumed), in *TEXT (malloc'd, the caller frees it).
+ */
+static void
+agent_event_fill(struct agent *a, struct store_event *ev, const char *type,
+    int64_t time, int64_t person_id, int64_t visit_id, cJSON *details,
+    char **text)
+{
+	*text = NULL;
+	if (details != NULL) {
+		*text = cJSON_PrintUnformatted(details);
+		cJSON_Delete(details);
+	}
+	memset(ev, 0, sizeof *ev);
+	ev->time = time;
+	ev->type = type;
+	ev->door = a->conf.door_name;
+	ev->person_id = person_id;
+	ev->visit_id = visit_id;
+	ev->details = *text;
+}
+
+/* Stores EV with its notifications and NR's rows, and sends it. */
+static int
+agent_event_store(struct agent *a, struct store_event *ev,
+    struct notify_rows *nr, int64_t *id)
+{
+	char	*cause = NULL;
+	int64_t	 eid;
+	int	 r;
+
+	notify_event(a, ev, nr);
+	if ((r = store_event_append_outbox(a->store, ev, nr->rows, nr->n,
+	    &eid, &cause)) != 0) {
+		log_warnx("event %s: %s", ev->type, cause);
+		free(cause);
+	} else {
+		agent_event_sent(a, ev, eid);
+		if (nr->n > 0)
+			agent_outbox_kick(a);
+		if (id != NULL)
+			*id = eid;
+	}
+	notify_rows_free(nr);
+	return r;
+}
+
 int
 agent_event(struct agent *a, const char *type, int64_t time,
     int64_t person_id, int64_t visit_id, cJSON *details, int64_t *id)
 {
 	struct store_event	 ev;
-	char			*text = NULL, *cause = NULL;
-	int64_t			 eid;
+	struct notify_rows	 nr;
+	char			*text;
 	int			 r;
 
-	if (details != NULL) {
-		text = cJSON_PrintUnformatted(details);
-		cJSON_Delete(details);
-	}
-	memset(&ev, 0, sizeof ev);
-	ev.time = time;
-	ev.type = type;
-	ev.door = a->conf.door_name;
-	ev.person_id = person_id;
-	ev.visit_id = visit_id;
-	ev.details = text;
-	if ((r = store_event_append(a->store, &ev, &eid, &cause)) != 0) {
-		log_warnx("event %s: %s", type, cause);
-		free(cause);
-	} else {
-		agent_event_sent(a, &ev, eid);
-		if (id != NULL)
-			*id = eid;
-	}
+	agent_event_fill(a, &ev, type, time, person_id, visit_id, details,
+	    &text);
+	memset(&nr, 0, sizeof nr);
+	r = agent_event_store(a, &ev, &nr, id);
 	free(text);
 	return r;
 }
 
-/* An alarm: an event of type alarm with KIND and the DETAILS given. */
-static void
+int
+agent_event_rows(struct agent *a, const char *type, int64_t time,
+    int64_t person_id, cJSON *details, struct notify_rows *nr)
+{
+	struct store_event	 ev;
+	char			*text;
+	int			 r;
+
+	agent_event_fill(a, &ev, type, time, person_id, 0, details, &text);
+	r = agent_event_store(a, &ev, nr, NULL);
+	free(text);
+	return r;
+}
+
+void
 agent_alarm(struct agent *a, const char *kind, cJSON *details)
 {
 	if (details == NULL)
@@ -257,6 +312,133 @@ agent_alarm(struct agent *a, const char *kind, cJSON *details)
 	cJSON_AddStringToObject(details, "kind", kind);
 	agent_event(a, "alarm", agent_wall_ms(loop_now_ms()), 0, 0, details,
 	    NULL);
+}
+
+/* Expands voice_welcome's %n (the name) and %%. */
+static char *
+agent_welcome(const char *fmt, const char *name)
+{
+	size_t	 len = strlen(fmt) + (name != NULL ? strlen(name) : 0) + 1;
+	char	*out = xmalloc(len), *o = out;
+
+	for (; *fmt != '\0'; fmt++) {
+		if (fmt[0] == '%' && fmt[1] == 'n') {
+			if (name != NULL) {
+				strcpy(o, name);
+				o += strlen(name);
+			}
+			fmt++;
+		} else if (fmt[0] == '%' && fmt[1] == '%') {
+			*o++ = '%';
+			fmt++;
+		} else
+			*o++ = *fmt;
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+agent_grant(struct agent *a, int64_t identity, const char *reason,
+    int64_t time_ms, const char *pass, cJSON *details,
+    enum pass_refusal *why)
+{
+	const struct agent_person	*p = agent_person(a, identity);
+	struct store_event		 ev;
+	struct notify_rows		 nr;
+	char				*cause = NULL, *text;
+	int64_t				 eid, person;
+	int				 r;
+
+	*why = PASS_OK;
+	if (details == NULL)
+		details = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(details, "reason");
+	cJSON_AddStringToObject(details, "reason", reason);
+	if (pass != NULL && *pass != '\0')
+		cJSON_AddStringToObject(details, "pass", pass);
+	person = identity != DECIDE_NOBODY ? identity : 0;
+	if (pass == NULL || *pass == '\0') {
+		/* Committed before the relay moves: no record, no entry. */
+		if (agent_event(a, "granted", agent_wall_ms(time_ms), person,
+		    0, details, &eid) != 0)
+			return -1;
+	} else {
+		agent_event_fill(a, &ev, "granted", agent_wall_ms(time_ms),
+		    person, 0, details, &text);
+		memset(&nr, 0, sizeof nr);
+		notify_event(a, &ev, &nr);
+		r = store_pass_use(a->store, pass, &ev, nr.rows, nr.n, &eid,
+		    &cause);
+		notify_rows_free(&nr);
+		if (r != 0) {
+			if (r == -1) {
+				log_warnx("pass %s: %s", pass, cause);
+				free(cause);
+			} else
+				*why = r == 3 ? PASS_REPLAY : PASS_REVOKED;
+			free(text);
+			return -1;
+		}
+		agent_event_sent(a, &ev, eid);
+		agent_outbox_kick(a);
+		free(text);
+	}
+	if (agent_door_pulse(a, a->conf.door_pulse, &cause) != 0) {
+		log_warnx("door: %s", cause);
+		free(cause);
+		return 0;	/* recorded: the guard sees the door failed */
+	}
+	text = agent_welcome(a->conf.voice_welcome, p != NULL ? p->name : NULL);
+	agent_say(a, "welcome", text);
+	free(text);
+	return 0;
+}
+
+/* The sender's settings from the configuration (borrowed strings). */
+static void
+agent_outbox_config(const struct config *c, struct outbox_config *oc)
+{
+	memset(oc, 0, sizeof *oc);
+	oc->smtp_url = c->smtp_url;
+	oc->smtp_user = c->smtp_user;
+	oc->smtp_password_file = c->smtp_password_file;
+	oc->mail_from = c->mail_from;
+	oc->sms_url = c->sms_url;
+	oc->sms_user = c->sms_user;
+	oc->sms_token_file = c->sms_token_file;
+	oc->sms_from = c->sms_from;
+	oc->webhook_url = c->webhook_url;
+	oc->webhook_secret_file = c->webhook_secret_file;
+	oc->max_attempts = (int)c->outbox_attempts;
+	oc->backoff_ms = c->outbox_backoff;
+}
+
+/*
+ * Starts the outbox's sender, or gives it the reloaded settings. A sender
+ * that cannot start (an unreadable secret) is a warning, not a stop: the
+ * door works without mail, and the rows wait in the store for a reload
+ * that fixes it.
+ */
+static void
+agent_outbox_start(struct agent *a)
+{
+	struct outbox_config	 oc;
+	char			*cause = NULL;
+
+	agent_outbox_config(&a->conf, &oc);
+	if (a->outbox != NULL) {
+		if (outbox_configure(a->outbox, &oc, &cause) != 0) {
+			log_warnx("outbox: %s; keeping its settings", cause);
+			free(cause);
+		}
+		return;
+	}
+	if ((a->outbox = outbox_new(a->loop, a->store, &oc, &cause)) == NULL) {
+		log_warnx("outbox: %s; notifications wait in the store",
+		    cause);
+		free(cause);
+	}
 }
 
 /* A door event sent to consoles only (the relay, which grants explain). */
@@ -431,6 +613,9 @@ agent_worker_message(struct agent *a, struct worker_msg *m)
 	case WORKER_MSG_FACE:
 	case WORKER_MSG_TRACK_END:
 		sighting_message(a, m);
+		break;
+	case WORKER_MSG_CODE:
+		access_code(a, &m->u.code);
 		break;
 	case WORKER_MSG_CAMERA_END:
 		log_info("worker: camera %s has no more frames",
@@ -820,6 +1005,7 @@ agent_sighup(struct loop *l, int signo, void *arg)
 	}
 	if (worker && a->worker.fd != -1)
 		agent_worker_lost(a, "restarting for the new configuration");
+	agent_outbox_start(a);
 	log_info("reload: %s", a->conf_path);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "result", "reloaded");
@@ -868,6 +1054,9 @@ agent_free(struct agent *a)
 	a->control = NULL;
 	handlers_enroll_abort(a, "the agent is stopping");
 	sighting_free_all(a);
+	outbox_free(a->outbox);
+	a->outbox = NULL;
+	access_free(a);
 	/*
 	 * Closing main's ends is enough: each child ends on EOF (the keeper
 	 * drops the relay first). Then they are reaped, the keeper last.
@@ -937,6 +1126,7 @@ agent_run(const char *conf_path)
 	log_debug("keys: %s, signing with key %08x", keys,
 	    pass_keyring_current(a.keyring));
 	decide_params_from_config(&a.decide, &a.conf, 0);
+	access_init(&a);
 
 	/* The door first: without it, nothing else is worth starting. */
 	agent_keeper_start(&a);
@@ -963,6 +1153,7 @@ agent_run(const char *conf_path)
 	loop_add_signal(a.loop, SIGHUP, agent_sighup, &a);
 	loop_add_signal(a.loop, SIGCHLD, agent_sigchld, &a);
 	loop_add_timer(a.loop, 0, agent_housekeeping, &a);
+	agent_outbox_start(&a);
 
 	log_info("started: door %s, control socket %s, data %s",
 	    a.conf.door_name, a.conf.control_socket, a.conf.data_dir);

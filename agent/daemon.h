@@ -6,6 +6,9 @@
  *
  *	daemon.c	start, reload, stop, children, events, the door
  *	sighting.c	the worker's observations: tracks, decisions, visits
+ *	access.c	what is shown at the door besides a face: QR passes,
+ *			PINs, one-time codes; rate limits and lockouts
+ *	notify.c	the outbox rows of events, passes and codes
  *	handlers.c	the control socket's commands
  *	speaker.c	the speaker child (PortAudio blocks while it plays)
  */
@@ -21,6 +24,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "pass.h"
 #include "store.h"
 #include "worker.h"
 
@@ -30,7 +34,9 @@ struct gallery;
 struct line_in;
 struct line_out;
 struct loop;
+struct outbox;
 struct pass_keyring;
+struct ratelimit;
 struct proto_request;
 
 #define AGENT_NAME		"gatehouse-agent"
@@ -38,6 +44,10 @@ struct proto_request;
 
 /* Photos kept per track for its visit (the best first). */
 #define AGENT_TRACK_PHOTOS	5
+/* QR texts remembered, to know a code still held up (access.c). */
+#define AGENT_CODES		8
+/* One-time codes outstanding at once (face+otp). */
+#define AGENT_OTPS		16
 
 /* An enrolled person as the decisions need them. */
 struct agent_person {
@@ -71,6 +81,14 @@ struct agent_track {
 	int64_t			 nearest;
 	double			 nearest_distance;
 
+	/*
+	 * The pass fed to the decider (its QR code, or the pass of a PIN),
+	 * consumed by the grant it leads to; "" if none. OTP_PERSON: the
+	 * person a one-time code was sent to for this track (0 if none).
+	 */
+	char			 pass[STORE_PASS_ID_LEN + 1];
+	int64_t			 otp_person;
+
 	struct agent_photo	 photos[AGENT_TRACK_PHOTOS];
 	int			 nphotos;
 
@@ -102,6 +120,27 @@ struct agent_enroll {
 	struct agent_enroll	*next;
 };
 
+/* A QR text seen lately: the same code again soon is the same showing. */
+struct agent_code {
+	char		*text;
+	int64_t		 last_ms;	/* CLOCK_MONOTONIC */
+};
+
+/* A verified pass waiting for a face (qr+face, no track yet). */
+struct agent_held {
+	char		 pass[STORE_PASS_ID_LEN + 1];	/* "" if none */
+	int64_t		 holder;	/* DECIDE_NOBODY: a visitor */
+	int64_t		 until_ms;	/* CLOCK_MONOTONIC */
+};
+
+/* A one-time code sent at a face+otp door, kept only in memory. */
+struct agent_otp {
+	int64_t		 person;	/* 0: a free slot */
+	char		 code[16];
+	int64_t		 until_ms;	/* CLOCK_MONOTONIC */
+	uint64_t	 track;
+};
+
 struct agent {
 	struct loop		*loop;
 	char			*conf_path;
@@ -117,6 +156,13 @@ struct agent {
 	struct decide_params	 decide;
 
 	struct control		*control;
+	struct outbox		*outbox;	/* NULL if it could not start */
+
+	/* access.c */
+	struct ratelimit	*limits;
+	struct agent_code	 codes[AGENT_CODES];
+	struct agent_held	 held;
+	struct agent_otp	 otps[AGENT_OTPS];
 
 	/* The door keeper, and the door as it last told. */
 	struct agent_child	 keeper;
@@ -158,12 +204,22 @@ size_t	 agent_people_active(const struct agent *);
 /* Wall-clock ms for a CLOCK_MONOTONIC time. */
 int64_t	 agent_wall_ms(int64_t mono_ms);
 /*
- * Appends an event (DETAILS consumed, may be NULL) to the store and sends
- * it to the consoles that follow events. Returns 0 and its id, or -1.
+ * Appends an event (DETAILS consumed, may be NULL) to the store with the
+ * notifications it causes (notify.c) and sends it to the consoles that
+ * follow events. Returns 0 and its id, or -1.
  */
 int	 agent_event(struct agent *, const char *type, int64_t time,
 	     int64_t person_id, int64_t visit_id, cJSON *details,
 	     int64_t *id);
+/*
+ * As agent_event, with the outbox rows NR (freed) besides those the event
+ * causes: all are stored or none.
+ */
+struct notify_rows;
+int	 agent_event_rows(struct agent *, const char *type, int64_t time,
+	     int64_t person_id, cJSON *details, struct notify_rows *nr);
+/* The outbox has new rows (committed): it looks for them soon. */
+void	 agent_outbox_kick(struct agent *);
 /* Sends an event already in the store (store_event_append'ed elsewhere). */
 void	 agent_event_sent(struct agent *, const struct store_event *,
 	     int64_t id);
@@ -175,9 +231,48 @@ int	 agent_door_pulse(struct agent *, int64_t ms, char **cause);
 void	 agent_say(struct agent *, const char *prompt, const char *text);
 /* Sends a message to the worker; -1 if it is not running. */
 int	 agent_worker_send(struct agent *, const struct worker_msg *);
+/* An alarm: an event "alarm" of KIND with DETAILS (consumed, may be NULL). */
+void	 agent_alarm(struct agent *, const char *kind, cJSON *details);
+/*
+ * Lets IDENTITY (DECIDE_NOBODY: a visitor) in at TIME_MS (CLOCK_MONOTONIC)
+ * for REASON: the event "granted" (DETAILS consumed; may be NULL) is
+ * committed, consuming a use of pass PASS when not NULL or "" in the same
+ * transaction, then the door is pulsed and the person welcomed. Returns 0,
+ * or -1 with *WHY: PASS_REPLAY or PASS_REVOKED (the pass could not be
+ * used: nothing was recorded but the caller's refusal), PASS_OK for a
+ * store error.
+ */
+int	 agent_grant(struct agent *, int64_t identity, const char *reason,
+	     int64_t time_ms, const char *pass, cJSON *details,
+	     enum pass_refusal *why);
 
 /* sighting.c */
 void	 sighting_message(struct agent *, struct worker_msg *);
+/*
+ * Acts on the final verdict the track's decider just made. Returns 0, or
+ * -1 if a grant could not use its pass (*WHY, see agent_grant).
+ */
+int	 sighting_verdict(struct agent *, struct agent_track *,
+	     enum pass_refusal *why);
+/* The live track seen last that has no verdict yet, or NULL. */
+struct agent_track *sighting_current(struct agent *);
+
+/* access.c */
+void	 access_init(struct agent *);
+void	 access_free(struct agent *);
+/* A QR code the worker decoded. */
+void	 access_code(struct agent *, const struct worker_code *);
+/*
+ * A PIN or one-time code typed at the kiosk. *RESULT is "granted" or
+ * "refused", *REASON its word (PROTOCOL 4.23), *PERSON who was let in
+ * (0 if nobody or a visitor). Returns 0, or -1 if INPUT is not a PIN.
+ */
+int	 access_pin(struct agent *, const char *input, const char **result,
+	     const char **reason, int64_t *person);
+/* A new track: a held pass goes to it. */
+void	 access_track_new(struct agent *, struct agent_track *);
+/* After each descriptor of track T: face+otp sends the code once. */
+void	 access_track_face(struct agent *, struct agent_track *);
 /* Ends every track (worker gone, shutdown): their last chance to decide. */
 void	 sighting_end_all(struct agent *, int64_t now_ms);
 void	 sighting_free_all(struct agent *);

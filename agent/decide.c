@@ -43,7 +43,11 @@
  *             liveness PASSED on some gated descriptor if it is required.
  *             K of N rather than one lucky frame: a single descriptor can
  *             land near the wrong person, K independent ones rarely do.
+ *             Or a verified pass (reason "pass"): enrolled people come in
+ *             by face, approved visitors with the pass they were sent.
  *   face+pin  the same votes for X and a verified PIN of X in this track.
+ *   face+otp  as face+pin, the PIN being the one-time code main sent to
+ *             X once the votes held (main feeds it as a PIN of X).
  *   qr        a verified pass: its holder is granted (reason "pass").
  *   qr+face   a verified pass and, if the holder has a face enrolled, the
  *             votes of "face" for the holder; if not (a visitor), at least
@@ -69,7 +73,7 @@
  *   WATCHING, AWAITING --(end, nothing to say)-----------> ENDED
  *
  * A pass or PIN "may still open" at qr and qr+face doors, at pin doors that
- * allow it, and at face+pin doors once the face part held (K votes were
+ * allow it, and at face+pin and face+otp doors once the face part held (K votes were
  * seen at or after N): there the visitor may still be fumbling for the
  * phone or the keypad, so the track waits for it until it ends.
  *
@@ -179,6 +183,7 @@ decider_new(const struct decide_params *p)
 	switch (p->policy) {
 	case CONFIG_POLICY_FACE:
 	case CONFIG_POLICY_FACE_PIN:
+	case CONFIG_POLICY_FACE_OTP:
 	case CONFIG_POLICY_QR:
 	case CONFIG_POLICY_QR_FACE:
 	case CONFIG_POLICY_PIN:
@@ -282,12 +287,18 @@ decide_grant(const struct decider *d, int64_t *who, enum decide_reason *why)
 	live = !d->p.require_liveness || d->liveness_passed;
 	switch (d->p.policy) {
 	case CONFIG_POLICY_FACE:
-		if (face == DECIDE_NOBODY || !live)
+		if (face != DECIDE_NOBODY && live) {
+			*who = face;
+			*why = DECIDE_REASON_MATCH;
+			return 1;
+		}
+		if (!d->pass_seen)
 			return 0;
-		*who = face;
-		*why = DECIDE_REASON_MATCH;
+		*who = d->pass_holder;
+		*why = DECIDE_REASON_PASS;
 		return 1;
 	case CONFIG_POLICY_FACE_PIN:
+	case CONFIG_POLICY_FACE_OTP:
 		if (face == DECIDE_NOBODY || !live || !d->pin_seen ||
 		    d->pin_holder != face)
 			return 0;
@@ -332,6 +343,7 @@ decide_may_still_open(const struct decider *d)
 	case CONFIG_POLICY_FACE:
 		return 0;
 	case CONFIG_POLICY_FACE_PIN:
+	case CONFIG_POLICY_FACE_OTP:
 		return d->face_held;
 	case CONFIG_POLICY_QR:
 	case CONFIG_POLICY_QR_FACE:
@@ -480,6 +492,20 @@ decider_end(struct decider *d, int64_t time_ms)
 	if (v == DECIDE_NONE)
 		d->state = DECIDER_ENDED;
 	return v;
+}
+
+/*
+ * The person K votes of the window are for now, with no veto, or
+ * DECIDE_NOBODY: at a face+otp door, who the one-time code goes to.
+ */
+int64_t
+decider_face(const struct decider *d)
+{
+	enum decide_reason	veto;
+
+	if (decide_quiet(d) || decide_vetoed(d, &veto))
+		return DECIDE_NOBODY;
+	return decide_face(d);
 }
 
 /* The final verdict so far. */

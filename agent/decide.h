@@ -102,6 +102,11 @@ enum decide_verdict decider_pin(struct decider *, int64_t time_ms,
 		     int64_t holder);
 /* The track ended (lost or left): the last chance of a verdict. */
 enum decide_verdict decider_end(struct decider *, int64_t time_ms);
+/*
+ * The person K votes of the window are for while the track has no veto
+ * and no verdict, else DECIDE_NOBODY (face+otp: who gets the code).
+ */
+int64_t		 decider_face(const struct decider *);
 /* The final verdict so far (DECIDE_NONE while watching). */
 void		 decider_result(const struct decider *, struct decide_result *);
 const char	*decide_verdict_name(enum decide_verdict);

@@ -24,6 +24,8 @@
 #include "gallery.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
+#include "outbox.h"
 #include "pass.h"
 #include "protocol.h"
 #include "xmalloc.h"
@@ -502,12 +504,17 @@ handler_WATCH(struct handlers_ctx *h)
 
 /* approve, deny, enroll */
 
-/* Decides visit ID; 0, or -1 with the reply sent. */
+/*
+ * Decides visit ID with the outbox rows NR (may be NULL; freed) besides
+ * those of its event; 0, or -1 with the reply sent.
+ */
 static int
 decide_visit(struct handlers_ctx *h, int64_t id,
-    const struct store_decision *d, const char *type, cJSON *details)
+    const struct store_decision *d, const char *type, cJSON *details,
+    struct notify_rows *nr)
 {
 	struct store_event	 ev;
+	struct notify_rows	 none;
 	char			*cause = NULL, *text;
 	int64_t			 eid;
 	int			 r;
@@ -523,11 +530,19 @@ decide_visit(struct handlers_ctx *h, int64_t id,
 	ev.type = type;
 	ev.door = h->a->conf.door_name;
 	ev.person_id = d->person_id;
+	ev.visit_id = id;
 	ev.details = text;
-	r = store_visit_decide(h->a->store, id, d, &ev, &eid, &cause);
+	if (nr == NULL) {
+		memset(&none, 0, sizeof none);
+		nr = &none;
+	}
+	notify_event(h->a, &ev, nr);
+	r = store_visit_decide_outbox(h->a->store, id, d, &ev, nr->rows,
+	    nr->n, &eid, &cause);
+	notify_rows_free(nr);
 	if (r == 0) {
-		ev.visit_id = id;
 		agent_event_sent(h->a, &ev, eid);
+		agent_outbox_kick(h->a);
 	}
 	free(text);
 	switch (r) {
@@ -591,92 +606,223 @@ parse_since(const char *s, int64_t *ms)
 	return parse_time(s, ms);
 }
 
+/*
+ * A pass being issued (approve, pass issue): its window and uses from the
+ * request, then its signature, PIN and store row. The PIN goes to the
+ * guard and the holder once; only its scrypt hash is kept.
+ */
+struct issue {
+	struct pass		 pass;
+	struct store_pass	 sp;
+	char			*token;
+	char			*pin_hash;
+	char			 pin[PASS_PIN_MAX + 1];
+	cJSON			*doors;
+};
+
+static void
+issue_clear(struct issue *is)
+{
+	free(is->token);
+	free(is->pin_hash);
+	free(is->sp.doors);
+	cJSON_Delete(is->doors);
+	explicit_bzero(is, sizeof *is);
+}
+
+/*
+ * The window of a new pass from "valid" or "valid_for", else pass_valid
+ * from now, in whole seconds (doc/PASSES): from the start of FROM's
+ * second to the end of TO's, and a duration keeps its length. 0, or -1
+ * with the reply sent.
+ */
+static int
+issue_window(struct handlers_ctx *h, struct pass *p)
+{
+	const char	*valid = arg_string(h, "valid");
+	const char	*valid_for = arg_string(h, "valid_for");
+	int64_t		 from = now_wall(), to = 0, dur = 0;
+	char		*copy, *sep;
+	int		 ok;
+
+	if (valid != NULL && valid_for != NULL) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "valid and valid_for "
+		    "together");
+		return -1;
+	}
+	if (valid != NULL) {
+		copy = xstrdup(valid);
+		ok = (sep = strstr(copy, "..")) != NULL;
+		if (ok) {
+			*sep = '\0';
+			ok = parse_time(copy, &from) == 0 &&
+			    parse_time(sep + 2, &to) == 0 && to > from;
+		}
+		free(copy);
+		if (!ok) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" is "
+			    "not FROM..TO, two RFC 3339 times in order", valid);
+			return -1;
+		}
+		if (from < 0) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" "
+			    "starts before 1970", valid);
+			return -1;
+		}
+		p->not_before = from / 1000;
+		p->expiry = to / 1000 + (to % 1000 != 0);
+		return 0;
+	}
+	if (valid_for != NULL) {
+		if (config_parse_duration(valid_for, &dur) != 0 || dur <= 0) {
+			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid_for "
+			    "\"%s\" is not a duration", valid_for);
+			return -1;
+		}
+	} else
+		dur = h->a->conf.pass_valid;
+	p->not_before = from / 1000;
+	p->expiry = p->not_before + dur / 1000 + (dur % 1000 != 0);
+	return 0;
+}
+
+/*
+ * Signs the pass of IS (window, uses, visit and person set) for this door
+ * and makes its PIN and store row. Hashing the PIN takes some 40 ms on
+ * the main loop, once per pass a person issues: a pause nobody at the
+ * door notices, and far simpler than a thread. 0, or -1 with the reply
+ * sent.
+ */
+static int
+issue_sign(struct handlers_ctx *h, struct issue *is)
+{
+	struct pass	*p = &is->pass;
+	char		*cause = NULL;
+
+	p->ndoors = 1;
+	snprintf(p->doors[0], sizeof p->doors[0], "%s", h->a->conf.door_name);
+	if (pass_issue(h->a->keyring, p, &is->token, &cause) != 0 ||
+	    pass_pin_new((int)h->a->conf.pin_digits, is->pin,
+	    sizeof is->pin) != 0 ||
+	    pass_pin_hash(is->pin, &is->pin_hash, &cause) != 0) {
+		reply_error(h, PROTO_ERR_INTERNAL, "pass: %s", cause != NULL ?
+		    cause : "no random bytes");
+		free(cause);
+		return -1;
+	}
+	pass_id_hex(p->id, is->sp.id);
+	is->doors = cJSON_CreateArray();
+	cJSON_AddItemToArray(is->doors, cJSON_CreateString(p->doors[0]));
+	is->sp.key_id = p->key_id;
+	is->sp.visit_id = p->visit;
+	is->sp.person_id = p->person;
+	is->sp.doors = cJSON_PrintUnformatted(is->doors);
+	is->sp.not_before = p->not_before * 1000;
+	is->sp.expires = p->expiry * 1000;
+	is->sp.uses = p->uses;
+	is->sp.pin_hash = is->pin_hash;
+	return 0;
+}
+
+/* The mail or SMS that carries the pass of IS to its holder, into NR. */
+static void
+issue_rows(struct handlers_ctx *h, const struct issue *is, const char *name,
+    const char *email, const char *phone, struct notify_rows *nr)
+{
+	struct notify_pass	np;
+
+	memset(&np, 0, sizeof np);
+	np.name = name;
+	np.email = email;
+	np.phone = phone;
+	np.token = is->token;
+	np.pin = is->pin;
+	np.not_before = is->sp.not_before;
+	np.expires = is->sp.expires;
+	np.uses = is->sp.uses;
+	notify_pass(h->a, &np, nr);
+}
+
+/* The pass in a reply (PROTOCOL 4.4, 4.22): the token and PIN, once. */
+static void
+issue_result(struct issue *is, cJSON *res)
+{
+	cJSON_AddStringToObject(res, "id", is->sp.id);
+	cJSON_AddStringToObject(res, "pass", is->sp.id);
+	cJSON_AddStringToObject(res, "token", is->token);
+	cJSON_AddStringToObject(res, "pin", is->pin);
+	cJSON_AddNumberToObject(res, "not_before", (double)is->sp.not_before);
+	cJSON_AddNumberToObject(res, "expires", (double)is->sp.expires);
+	cJSON_AddItemToObject(res, "doors", is->doors);
+	is->doors = NULL;
+}
+
+/* Whether an address can be mailed: the checks of the outbox. */
+static int
+issue_contacts_ok(struct handlers_ctx *h, const char *name, const char *email,
+    const char *phone)
+{
+	if (!field_ok(name) || !field_ok(email) || !field_ok(phone)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
+		    "phone is empty, too long or holds control characters");
+		return 0;
+	}
+	if (email != NULL && !outbox_address_valid(email)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "bad e-mail address "
+		    "\"%s\"", email);
+		return 0;
+	}
+	if (phone != NULL && !outbox_phone_valid(phone)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "bad phone number \"%s\" "
+		    "(E.164: + and 6 to 15 digits)", phone);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 handler_APPROVE(struct handlers_ctx *h)
 {
 	struct store_decision	 d;
 	struct store_visit	 v;
-	struct store_pass	 sp;
-	struct pass		 pass;
+	struct issue		 is;
+	struct notify_rows	 nr;
 	const char		*name = arg_string(h, "name");
 	const char		*email = arg_string(h, "email");
 	const char		*phone = arg_string(h, "phone");
-	const char		*valid = arg_string(h, "valid");
-	const char		*valid_for = arg_string(h, "valid_for");
 	int64_t			 id = arg_int(h, "visit"), person = 0;
-	int64_t			 from = now_wall(), to = 0, dur = 0;
 	int			 enroll = arg_bool(h, "enroll"), added = 0, r;
-	char			*cause = NULL, *sep, *a_from;
-	char			*token = NULL, *pin_hash = NULL;
-	char			 pin[PASS_PIN_MAX + 1];
-	cJSON			*res, *details, *doors;
+	char			*cause = NULL;
+	cJSON			*res, *details;
 
-	if (!field_ok(name) || !field_ok(email) || !field_ok(phone)) {
-		reply_error(h, PROTO_ERR_BAD_REQUEST, "a name, e-mail or "
-		    "phone is empty, too long or holds control characters");
+	memset(&is, 0, sizeof is);
+	if (!issue_contacts_ok(h, name, email, phone) ||
+	    issue_window(h, &is.pass) != 0)
 		return;
-	}
-	if (email != NULL && (strchr(email, '@') == NULL ||
-	    strpbrk(email, " <>,;\"") != NULL)) {
-		reply_error(h, PROTO_ERR_BAD_REQUEST, "bad e-mail address "
-		    "\"%s\"", email);
-		return;
-	}
-	if (valid != NULL && valid_for != NULL) {
-		reply_error(h, PROTO_ERR_BAD_REQUEST, "valid and valid_for "
-		    "together");
-		return;
-	}
-	if (valid != NULL) {
-		a_from = xstrdup(valid);
-		if ((sep = strstr(a_from, "..")) == NULL) {
-			free(a_from);
-			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid is "
-			    "FROM..TO");
-			return;
-		}
-		*sep = '\0';
-		r = parse_time(a_from, &from) == 0 &&
-		    parse_time(sep + 2, &to) == 0 && to > from;
-		free(a_from);
-		if (!r) {
-			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" is "
-			    "not two RFC 3339 times in order", valid);
-			return;
-		}
-	} else if (valid_for != NULL) {
-		if (config_parse_duration(valid_for, &dur) != 0 || dur <= 0) {
-			reply_error(h, PROTO_ERR_BAD_REQUEST, "valid_for "
-			    "\"%s\" is not a duration", valid_for);
-			return;
-		}
-		to = from + dur;
-	}
 	if (enroll && name == NULL) {
 		reply_error(h, PROTO_ERR_BAD_REQUEST, "enroll needs a name");
 		return;
 	}
-	if (from < 0) {
-		reply_error(h, PROTO_ERR_BAD_REQUEST, "valid \"%s\" starts "
-		    "before 1970", valid);
-		return;
-	}
-
 	if (find_visit(h, id, &v) != 0)
 		return;
 	r = strcmp(v.state, "pending") != 0;
-	store_visit_clear(&v);
+	if (email == NULL && v.email != NULL)
+		email = v.email;
+	if (phone == NULL && v.phone != NULL)
+		phone = v.phone;
+	if (name == NULL && v.name != NULL)
+		name = v.name;
 	if (r) {
 		reply_error(h, PROTO_ERR_CONFLICT, "visit %lld is already "
 		    "decided", (long long)id);
-		return;
+		goto out;
 	}
 	if (enroll) {
 		if ((r = store_person_add(h->a->store, name, email, phone,
 		    &person, &cause)) != 0) {
 			reply_error(h, PROTO_ERR_CONFLICT, "%s", cause);
 			free(cause);
-			return;
+			goto out;
 		}
 		/* So that the decision's event names the new person. */
 		if (agent_people_load(h->a, &cause) != 0) {
@@ -685,74 +831,29 @@ handler_APPROVE(struct handlers_ctx *h)
 		}
 	}
 
-	/*
-	 * The pass. Its window is in whole seconds (doc/PASSES): from the
-	 * start of FROM's second to the end of TO's, and a duration keeps
-	 * its length. The PIN goes to the guard once; only its scrypt hash
-	 * is kept. Hashing takes some 40 ms on the main loop, once per
-	 * approval by a person: a pause nobody at the door notices, and
-	 * far simpler than a thread.
-	 */
-	memset(&pass, 0, sizeof pass);
-	memset(&sp, 0, sizeof sp);
-	pass.visit = id;
-	pass.person = person;
-	pass.not_before = from / 1000;
-	if (valid != NULL)
-		pass.expiry = to / 1000 + (to % 1000 != 0);
-	else {
-		if (valid_for == NULL)
-			dur = h->a->conf.pass_valid;
-		pass.expiry = pass.not_before + dur / 1000 +
-		    (dur % 1000 != 0);
-	}
-	pass.uses = 1;
-	pass.ndoors = 1;
-	snprintf(pass.doors[0], sizeof pass.doors[0], "%s",
-	    h->a->conf.door_name);
-	if (pass_issue(h->a->keyring, &pass, &token, &cause) != 0 ||
-	    pass_pin_new((int)h->a->conf.pin_digits, pin, sizeof pin) != 0 ||
-	    pass_pin_hash(pin, &pin_hash, &cause) != 0) {
-		reply_error(h, PROTO_ERR_INTERNAL, "pass: %s", cause != NULL ?
-		    cause : "no random bytes");
-		free(cause);
-		free(token);
-		explicit_bzero(pin, sizeof pin);
-		return;
-	}
-	pass_id_hex(pass.id, sp.id);
-	doors = cJSON_CreateArray();
-	cJSON_AddItemToArray(doors, cJSON_CreateString(pass.doors[0]));
-	sp.key_id = pass.key_id;
-	sp.person_id = person;
-	sp.doors = cJSON_PrintUnformatted(doors);
-	sp.not_before = pass.not_before * 1000;
-	sp.expires = pass.expiry * 1000;
-	sp.uses = pass.uses;
-	sp.pin_hash = pin_hash;
-
+	is.pass.visit = id;
+	is.pass.person = person;
+	is.pass.uses = 1;
+	if (issue_sign(h, &is) != 0)
+		goto out;
 	memset(&d, 0, sizeof d);
 	d.state = "approved";
 	d.by = h->peer->who;
-	d.name = name;
-	d.email = email;
-	d.phone = phone;
+	d.name = arg_string(h, "name");
+	d.email = arg_string(h, "email");
+	d.phone = arg_string(h, "phone");
 	d.person_id = person;
-	d.pass = &sp;
+	d.pass = &is.sp;
 	/* The event names the pass; its token and PIN stay out of the log. */
 	details = cJSON_CreateObject();
-	cJSON_AddStringToObject(details, "pass", sp.id);
-	cJSON_AddNumberToObject(details, "not_before", (double)sp.not_before);
-	cJSON_AddNumberToObject(details, "expires", (double)sp.expires);
-	r = decide_visit(h, id, &d, "visit", details);
-	free(sp.doors);
-	free(pin_hash);
-	if (r != 0) {
-		cJSON_Delete(doors);
-		free(token);
-		explicit_bzero(pin, sizeof pin);
-		return;
-	}
+	cJSON_AddStringToObject(details, "pass", is.sp.id);
+	cJSON_AddNumberToObject(details, "not_before",
+	    (double)is.sp.not_before);
+	cJSON_AddNumberToObject(details, "expires", (double)is.sp.expires);
+	memset(&nr, 0, sizeof nr);
+	issue_rows(h, &is, name, email, phone, &nr);
+	if (decide_visit(h, id, &d, "visit", details, &nr) != 0)
+		goto out;
 	if (enroll) {
 		if (store_visit_enroll(h->a->store, id, person, &added,
 		    &cause) == -1) {
@@ -765,21 +866,17 @@ handler_APPROVE(struct handlers_ctx *h)
 
 	res = cJSON_CreateObject();
 	cJSON_AddNumberToObject(res, "visit", (double)id);
-	if (name != NULL)
-		cJSON_AddStringToObject(res, "person", name);
+	if (arg_string(h, "name") != NULL)
+		cJSON_AddStringToObject(res, "person", arg_string(h, "name"));
 	else
 		cJSON_AddNullToObject(res, "person");
 	if (enroll)
 		cJSON_AddNumberToObject(res, "templates", added);
-	cJSON_AddStringToObject(res, "pass", sp.id);
-	cJSON_AddStringToObject(res, "token", token);
-	cJSON_AddStringToObject(res, "pin", pin);
-	cJSON_AddNumberToObject(res, "not_before", (double)sp.not_before);
-	cJSON_AddNumberToObject(res, "expires", (double)sp.expires);
-	cJSON_AddItemToObject(res, "doors", doors);
-	free(token);
-	explicit_bzero(pin, sizeof pin);
+	issue_result(&is, res);
 	reply_ok(h, res);
+out:
+	issue_clear(&is);
+	store_visit_clear(&v);
 }
 
 /*
@@ -829,7 +926,8 @@ handler_DENY(struct handlers_ctx *h)
 	memset(&d, 0, sizeof d);
 	d.state = "denied";
 	d.by = h->peer->who;
-	if (decide_visit(h, id, &d, "visit", cJSON_CreateObject()) != 0)
+	if (decide_visit(h, id, &d, "visit", cJSON_CreateObject(),
+	    NULL) != 0)
 		return;
 	if (arg_bool(h, "deny_list") &&
 	    (entry = deny_list_visit(h, id, NULL, &cause)) == -1) {
@@ -1444,6 +1542,203 @@ handler_PASS_REVOKE(struct handlers_ctx *h)
 	agent_event(h->a, "pass", now_wall(), person, visit, d, NULL);
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "pass", id);
+	reply_ok(h, res);
+}
+
+/* The most uses "pass issue" gives a pass: a pass is not a badge. */
+#define HANDLERS_PASS_USES_MAX	100
+
+static void
+handler_PASS_ISSUE(struct handlers_ctx *h)
+{
+	struct store_person	 p;
+	struct store_event	 ev;
+	struct notify_rows	 nr;
+	struct issue		 is;
+	const char		*who = arg_string(h, "person");
+	const char		*name = arg_string(h, "name");
+	const char		*email = arg_string(h, "email");
+	const char		*phone = arg_string(h, "phone");
+	int64_t			 uses = arg_int(h, "uses"), eid;
+	char			*cause = NULL, *text;
+	cJSON			*d, *res;
+	int			 r;
+
+	memset(&is, 0, sizeof is);
+	memset(&p, 0, sizeof p);
+	if (!issue_contacts_ok(h, name, email, phone) ||
+	    issue_window(h, &is.pass) != 0)
+		return;
+	if (who == NULL && name == NULL) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a pass is for a person "
+		    "or a visitor with a name");
+		return;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(h->req->args, "uses") == NULL)
+		uses = 1;
+	if (uses < 1 || uses > HANDLERS_PASS_USES_MAX) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "uses is 1 to %d",
+		    HANDLERS_PASS_USES_MAX);
+		return;
+	}
+	if (who != NULL) {
+		if (find_person(h, who, &p) != 0)
+			return;
+		is.pass.person = p.id;
+		if (name == NULL)
+			name = p.name;
+		if (email == NULL)
+			email = p.email;
+		if (phone == NULL)
+			phone = p.phone;
+	}
+	is.pass.uses = (uint16_t)uses;
+	if (issue_sign(h, &is) != 0)
+		goto out;
+
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "pass", is.sp.id);
+	cJSON_AddStringToObject(d, "action", "issued");
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	cJSON_AddNumberToObject(d, "not_before", (double)is.sp.not_before);
+	cJSON_AddNumberToObject(d, "expires", (double)is.sp.expires);
+	cJSON_AddNumberToObject(d, "uses", (double)uses);
+	text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	memset(&ev, 0, sizeof ev);
+	ev.time = now_wall();
+	ev.type = "pass";
+	ev.door = h->a->conf.door_name;
+	ev.person_id = is.pass.person;
+	ev.details = text;
+	memset(&nr, 0, sizeof nr);
+	issue_rows(h, &is, name, email, phone, &nr);
+	notify_event(h->a, &ev, &nr);
+	r = store_pass_issue(h->a->store, &is.sp, &ev, nr.rows, nr.n, &eid,
+	    &cause);
+	notify_rows_free(&nr);
+	if (r != 0) {
+		free(text);
+		reply_store_error(h, cause);
+		goto out;
+	}
+	agent_event_sent(h->a, &ev, eid);
+	agent_outbox_kick(h->a);
+	free(text);
+
+	res = cJSON_CreateObject();
+	if (who != NULL)
+		cJSON_AddStringToObject(res, "person", p.name);
+	else
+		cJSON_AddNullToObject(res, "person");
+	if (arg_string(h, "name") != NULL)
+		cJSON_AddStringToObject(res, "name", arg_string(h, "name"));
+	issue_result(&is, res);
+	reply_ok(h, res);
+out:
+	issue_clear(&is);
+	store_person_clear(&p);
+}
+
+static void
+handler_PIN(struct handlers_ctx *h)
+{
+	const struct agent_person	*p;
+	const char			*result, *reason;
+	int64_t				 who;
+	cJSON				*res;
+
+	if (access_pin(h->a, arg_string(h, "pin"), &result, &reason,
+	    &who) != 0) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a PIN is %d to %d "
+		    "digits", PASS_PIN_MIN, PASS_PIN_MAX);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "result", result);
+	cJSON_AddStringToObject(res, "reason", reason);
+	if ((p = agent_person(h->a, who)) != NULL && p->name != NULL)
+		cJSON_AddStringToObject(res, "person", p->name);
+	else
+		cJSON_AddNullToObject(res, "person");
+	reply_ok(h, res);
+}
+
+/* The most rows one "outbox" reply lists. */
+#define HANDLERS_OUTBOX_MAX	200
+
+static int
+outbox_item(const struct store_outbox_row *row, void *arg)
+{
+	cJSON	*list = arg, *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "row", (double)row->id);
+	cJSON_AddNumberToObject(o, "event", (double)row->event_id);
+	cJSON_AddStringToObject(o, "kind", row->kind);
+	cJSON_AddStringToObject(o, "destination", row->destination);
+	cJSON_AddStringToObject(o, "state", row->state);
+	cJSON_AddNumberToObject(o, "attempts", row->attempts);
+	cJSON_AddNumberToObject(o, "next_try", (double)row->next_try);
+	if (row->last_try != 0)
+		cJSON_AddNumberToObject(o, "last_try", (double)row->last_try);
+	else
+		cJSON_AddNullToObject(o, "last_try");
+	if (row->last_error != NULL)
+		cJSON_AddStringToObject(o, "last_error", row->last_error);
+	else
+		cJSON_AddNullToObject(o, "last_error");
+	cJSON_AddItemToArray(list, o);
+	return 0;
+}
+
+static void
+handler_OUTBOX(struct handlers_ctx *h)
+{
+	const char	*state = arg_string(h, "state");
+	char		*cause = NULL;
+	cJSON		*list, *res;
+
+	if (state != NULL && strcmp(state, "queued") != 0 &&
+	    strcmp(state, "sent") != 0 && strcmp(state, "failed") != 0) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "state is queued, sent "
+		    "or failed");
+		return;
+	}
+	list = cJSON_CreateArray();
+	if (store_outbox_list(h->a->store, state, HANDLERS_OUTBOX_MAX,
+	    outbox_item, list, &cause) != 0) {
+		cJSON_Delete(list);
+		reply_store_error(h, cause);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "rows", list);
+	reply_ok(h, res);
+}
+
+static void
+handler_OUTBOX_RETRY(struct handlers_ctx *h)
+{
+	int64_t	 id = arg_int(h, "row");
+	char	*cause = NULL;
+	int	 r;
+	cJSON	*res;
+
+	if ((r = store_outbox_retry(h->a->store, id, now_wall(),
+	    &cause)) == -1) {
+		reply_store_error(h, cause);
+		return;
+	}
+	if (r == 1) {
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no failed row %lld",
+		    (long long)id);
+		return;
+	}
+	log_info("outbox: row %lld queued again by %s", (long long)id,
+	    h->peer->who);
+	agent_outbox_kick(h->a);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "row", (double)id);
 	reply_ok(h, res);
 }
 

@@ -182,7 +182,7 @@ outbox_strdup_set(const char *s)
  * printable ASCII with no blank, quote, bracket or separator, one @ with
  * something on both sides, at most OUTBOX_ADDRESS_MAX bytes.
  */
-static int
+int
 outbox_address_valid(const char *s)
 {
 	const char	*at = NULL, *p;
@@ -204,7 +204,7 @@ outbox_address_valid(const char *s)
 }
 
 /* Whether S is an E.164 number: + and 6 to 15 digits. */
-static int
+int
 outbox_phone_valid(const char *s)
 {
 	size_t	n = 0;

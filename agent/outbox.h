@@ -117,6 +117,12 @@ int		 outbox_configure(struct outbox *,
 		     const struct outbox_config *, char **cause);
 /* New rows were committed: look for due rows on the next loop pass. */
 void		 outbox_kick(struct outbox *);
+/*
+ * Whether S is an address the sender puts in a header and an SMTP
+ * command (the rules above), and an E.164 number (+ and 6 to 15 digits).
+ */
+int		 outbox_address_valid(const char *);
+int		 outbox_phone_valid(const char *);
 /* The number of tries under way. */
 int		 outbox_inflight(struct outbox *);
 /*

@@ -30,6 +30,7 @@
 #include "gallery.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "protocol.h"
 #include "xmalloc.h"
 
@@ -217,13 +218,14 @@ sighting_visit(struct agent *a, struct agent_track *t,
     const struct decide_result *r, const char *type)
 {
 	struct store_event	 ev;
+	struct notify_rows	 nr;
 	cJSON			*d;
 	char			 hash[STORE_HASH_LEN + 1], *details;
 	char			*cause = NULL;
 	const float		*desc = t->nphotos > 0 ? t->photos[0].desc : NULL;
 	int64_t			 now = agent_wall_ms(r->time_ms), visit = 0;
 	int64_t			 eid;
-	int			 i;
+	int			 i, rc;
 
 	sighting_store_photo(a, t, 0, hash);
 	if (desc != NULL)
@@ -257,9 +259,14 @@ sighting_visit(struct agent *a, struct agent_track *t,
 		ev.type = type;
 		ev.door = a->conf.door_name;
 		ev.details = details;
-		if (store_visit_add(a->store, a->conf.door_name, now,
-		    hash[0] != '\0' ? hash : NULL, desc, &ev, &visit, &eid,
-		    &cause) != 0) {
+		/* The admins' mail names the visit: known only inside. */
+		memset(&nr, 0, sizeof nr);
+		notify_event(a, &ev, &nr);
+		rc = store_visit_add_outbox(a->store, a->conf.door_name, now,
+		    hash[0] != '\0' ? hash : NULL, desc, &ev, nr.rows, nr.n,
+		    &visit, &eid, &cause);
+		notify_rows_free(&nr);
+		if (rc != 0) {
 			log_warnx("visit: %s", cause);
 			free(cause);
 			free(details);
@@ -267,6 +274,7 @@ sighting_visit(struct agent *a, struct agent_track *t,
 		}
 		ev.visit_id = visit;
 		agent_event_sent(a, &ev, eid);
+		agent_outbox_kick(a);
 		free(details);
 		t->visit_id = visit;
 	}
@@ -283,42 +291,19 @@ sighting_visit(struct agent *a, struct agent_track *t,
 	agent_say(a, "wait", a->conf.voice_wait);
 }
 
-/* Expands voice_welcome's %n (the name) and %%. */
-static char *
-sighting_welcome(const char *fmt, const char *name)
-{
-	size_t	 len = strlen(fmt) + (name != NULL ? strlen(name) : 0) + 1;
-	char	*out = xmalloc(len), *o = out;
-
-	for (; *fmt != '\0'; fmt++) {
-		if (fmt[0] == '%' && fmt[1] == 'n') {
-			if (name != NULL) {
-				strcpy(o, name);
-				o += strlen(name);
-			}
-			fmt++;
-		} else if (fmt[0] == '%' && fmt[1] == '%') {
-			*o++ = '%';
-			fmt++;
-		} else
-			*o++ = *fmt;
-	}
-	*o = '\0';
-	return out;
-}
-
-static void
+/*
+ * A granted track: the event (with the pass the track was shown, if the
+ * grant used it), the pulse, the welcome (agent_grant).
+ */
+static int
 sighting_granted(struct agent *a, struct agent_track *t,
-    const struct decide_result *r)
+    const struct decide_result *r, enum pass_refusal *why)
 {
-	const struct agent_person	*p = agent_person(a, r->identity);
-	char				 hash[STORE_HASH_LEN + 1];
-	char				*cause = NULL, *text;
-	cJSON				*d = cJSON_CreateObject();
-	int64_t				 latency;
+	const char	*pass = NULL;
+	char		 hash[STORE_HASH_LEN + 1];
+	cJSON		*d = cJSON_CreateObject();
 
 	sighting_store_photo(a, t, 0, hash);
-	cJSON_AddStringToObject(d, "reason", decide_reason_name(r->reason));
 	cJSON_AddNumberToObject(d, "track", (double)t->id);
 	if (isfinite(t->nearest_distance) && t->nearest == r->identity)
 		cJSON_AddNumberToObject(d, "distance",
@@ -326,21 +311,19 @@ sighting_granted(struct agent *a, struct agent_track *t,
 	if (hash[0] != '\0')
 		cJSON_AddStringToObject(d, "photo", hash);
 	/* From the first frame of the track to the pulse. */
-	latency = loop_now_ms() - t->first_ms;
-	cJSON_AddNumberToObject(d, "latency_ms", (double)latency);
-	/* Committed before the relay moves: no record, no entry. */
-	if (agent_event(a, "granted", agent_wall_ms(r->time_ms), r->identity,
-	    0, d, NULL) != 0)
-		return;
-	if (agent_door_pulse(a, a->conf.door_pulse, &cause) != 0) {
-		log_warnx("door: %s", cause);
-		free(cause);
-		return;
-	}
-	text = sighting_welcome(a->conf.voice_welcome,
-	    p != NULL ? p->name : NULL);
-	agent_say(a, "welcome", text);
-	free(text);
+	cJSON_AddNumberToObject(d, "latency_ms",
+	    (double)(loop_now_ms() - t->first_ms));
+	/*
+	 * The pass or PIN the decider was fed is what let them in, except
+	 * at a face door where the face came first.
+	 */
+	if (t->pass[0] != '\0' && (r->reason != DECIDE_REASON_MATCH ||
+	    a->decide.policy != CONFIG_POLICY_FACE))
+		pass = t->pass;
+	if (t->otp_person != 0)
+		cJSON_AddStringToObject(d, "via", "otp");
+	return agent_grant(a, r->identity, decide_reason_name(r->reason),
+	    r->time_ms, pass, d, why);
 }
 
 static void
@@ -366,17 +349,18 @@ sighting_denied(struct agent *a, struct agent_track *t,
 	agent_say(a, "refused", a->conf.voice_refused);
 }
 
-static void
-sighting_verdict(struct agent *a, struct agent_track *t)
+int
+sighting_verdict(struct agent *a, struct agent_track *t,
+    enum pass_refusal *why)
 {
 	struct decide_result	r;
 
+	*why = PASS_OK;
 	decider_result(t->decider, &r);
 	t->verdict = r.verdict;
 	switch (r.verdict) {
 	case DECIDE_GRANTED:
-		sighting_granted(a, t, &r);
-		break;
+		return sighting_granted(a, t, &r, why);
 	case DECIDE_DENIED:
 		sighting_denied(a, t, &r);
 		break;
@@ -384,11 +368,49 @@ sighting_verdict(struct agent *a, struct agent_track *t)
 		sighting_visit(a, t, &r, "pending");
 		break;
 	case DECIDE_UNCERTAIN:
+		/*
+		 * A face+otp track that ended waiting for its code: the
+		 * code still opens (access.c) until otp_valid runs out, so
+		 * the guard is not called for a person who has it.
+		 */
+		if (r.reason == DECIDE_REASON_POLICY && t->otp_person != 0)
+			break;
 		sighting_visit(a, t, &r, "uncertain");
 		break;
 	case DECIDE_NONE:
 		break;
 	}
+	return 0;
+}
+
+/* Acts on a verdict of a worker's input: a pass it could not use is refused. */
+static void
+sighting_decided(struct agent *a, struct agent_track *t)
+{
+	enum pass_refusal	why;
+	cJSON			*d;
+
+	if (sighting_verdict(a, t, &why) == 0 || why == PASS_OK)
+		return;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "reason", pass_refusal_name(why));
+	cJSON_AddStringToObject(d, "pass", t->pass);
+	cJSON_AddNumberToObject(d, "track", (double)t->id);
+	agent_event(a, "denied", agent_wall_ms(loop_now_ms()), 0, 0, d, NULL);
+	agent_say(a, "refused", a->conf.voice_refused);
+}
+
+struct agent_track *
+sighting_current(struct agent *a)
+{
+	struct agent_track	*t, *best = NULL;
+
+	for (t = a->tracks; t != NULL; t = t->next) {
+		if (t->verdict == DECIDE_NONE &&
+		    (best == NULL || t->last_ms > best->last_ms))
+			best = t;
+	}
+	return best;
 }
 
 /*
@@ -426,9 +448,11 @@ sighting_face(struct agent *a, struct worker_face *f)
 	char				*cause = NULL;
 	int				 kept;
 
-	if ((t = sighting_track(a, f->track)) == NULL &&
-	    (t = sighting_track_new(a, f)) == NULL)
-		return;
+	if ((t = sighting_track(a, f->track)) == NULL) {
+		if ((t = sighting_track_new(a, f)) == NULL)
+			return;
+		access_track_new(a, t);
+	}
 	if (f->time_ms > t->last_ms)
 		t->last_ms = f->time_ms;
 	sighting_live(a, t, f);
@@ -463,7 +487,9 @@ sighting_face(struct agent *a, struct worker_face *f)
 		t->nearest_distance = best.distance;
 	}
 	if (decider_observe(t->decider, f->time_ms, &m) != DECIDE_NONE)
-		sighting_verdict(a, t);
+		sighting_decided(a, t);
+	else
+		access_track_face(a, t);
 }
 
 static void
@@ -471,7 +497,7 @@ sighting_end(struct agent *a, struct agent_track *t, int64_t time_ms)
 {
 	if (t->verdict == DECIDE_NONE &&
 	    decider_end(t->decider, time_ms) != DECIDE_NONE)
-		sighting_verdict(a, t);
+		sighting_decided(a, t);
 	sighting_unlink(a, t);
 	sighting_track_free(t);
 }

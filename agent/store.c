@@ -1922,6 +1922,94 @@ out:
 	return r;
 }
 
+/* Adds a pass with the event that issues it and its outbox rows. */
+int
+store_pass_issue(struct store *st, const struct store_pass *p,
+    const struct store_event *ev, const struct store_outbox *ob, size_t nob,
+    int64_t *event_id, char **cause)
+{
+	if (ev == NULL) {
+		xasprintf(cause, "no event");
+		return -1;
+	}
+	if (store_event_check(ev, nob, cause) != 0)
+		return -1;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_pass_insert(st, p, cause) != 0 ||
+	    store_event_insert(st, ev, ob, nob, event_id, cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, cause);
+}
+
+/*
+ * Uses pass ID once with the event that records the entry. The pass is
+ * read and its uses taken down inside the IMMEDIATE transaction, so two
+ * agents (or two doors) consuming the last use of one pass at once get
+ * one 0 and one 3.
+ */
+int
+store_pass_use(struct store *st, const char *id, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *event_id,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, r = -1;
+
+	if (ev == NULL) {
+		xasprintf(cause, "no event");
+		return -1;
+	}
+	if (store_event_check(ev, nob, cause) != 0)
+		return -1;
+	if (!store_pass_id_valid(id))
+		return 1;
+	if (store_begin(st, cause) != 0)
+		return -1;
+	if (store_prepare(st, "SELECT revoked IS NOT NULL, uses FROM passes "
+	    "WHERE id = ?", &stmt, cause) != 0)
+		goto out;
+	store_bind_text(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE) {
+		r = 1;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st, cause, "pass");
+		goto out;
+	}
+	if (sqlite3_column_int(stmt, 0)) {
+		r = 2;
+		goto out;
+	}
+	if (sqlite3_column_int(stmt, 1) <= 0) {
+		r = 3;
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (store_prepare(st, "UPDATE passes SET uses = uses - 1 WHERE id = ?",
+	    &stmt, cause) != 0)
+		goto out;
+	store_bind_text(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "use pass");
+		goto out;
+	}
+	if (store_event_insert(st, ev, ob, nob, event_id, cause) != 0)
+		goto out;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	return store_commit(st, cause);
+
+out:
+	sqlite3_finalize(stmt);
+	store_rollback(st);
+	return r;
+}
+
 /* Revokes a pass that is not revoked yet. */
 int
 store_pass_revoke(struct store *st, const char *id, char **cause)
@@ -2641,9 +2729,16 @@ store_outbox_done(struct store *st, int64_t id, const char *state,
 		xasprintf(cause, "bad outbox state");
 		return -1;
 	}
-	if (store_prepare(st, "UPDATE outbox SET state = ?, attempts = ?, "
-	    "next_try = ?, last_error = ?, last_try = ? WHERE id = ? AND "
-	    "state = 'queued'", &stmt, cause) != 0)
+	/*
+	 * A sent message's text and QR code may hold a pass and its PIN:
+	 * once delivered they have no use here, and the store keeps no
+	 * PIN it need not (doc/PASSES, section 7).
+	 */
+	if (store_prepare(st, "UPDATE outbox SET state = ?1, attempts = ?2, "
+	    "next_try = ?3, last_error = ?4, last_try = ?5, payload = "
+	    "CASE WHEN ?1 = 'sent' AND json_valid(payload) THEN "
+	    "json_remove(payload, '$.text', '$.qr') ELSE payload END "
+	    "WHERE id = ?6 AND state = 'queued'", &stmt, cause) != 0)
 		return -1;
 	store_bind_text(stmt, 1, state);
 	sqlite3_bind_int(stmt, 2, attempts);

@@ -321,6 +321,20 @@ int	 store_passes_list(struct store *, int64_t now,
 	     int (*cb)(const struct store_pass *, void *), void *arg,
 	     char **cause);
 int	 store_pass_revoke(struct store *, const char *id, char **cause);
+/*
+ * store_pass_issue stores pass P (as store_pass_add) with the event EV
+ * that issues it and NOUTBOX outbox rows (the mail that carries it), all
+ * or none. store_pass_use takes one use of pass ID and appends EV (the
+ * grant) with its outbox rows in the same transaction: returns 0, 1 if
+ * there is no such pass, 2 if it is revoked, 3 if it has no use left
+ * (nothing changed, no event), -1 on error.
+ */
+int	 store_pass_issue(struct store *, const struct store_pass *p,
+	     const struct store_event *ev, const struct store_outbox *,
+	     size_t noutbox, int64_t *event_id, char **cause);
+int	 store_pass_use(struct store *, const char *id,
+	     const struct store_event *ev, const struct store_outbox *,
+	     size_t noutbox, int64_t *event_id, char **cause);
 
 /*
  * Adds a template to PERSON_ID from every descriptor of visit ID (its best
@@ -392,7 +406,9 @@ int	 store_verify_log(struct store *, int64_t *count, int64_t *bad_id,
  * next_try after AFTER among the queued rows; returns 0, 1 if there is
  * none, -1. store_outbox_done records a try of queued row ID: its new
  * STATE ("queued" to try again at NEXT_TRY, "sent" or "failed"), ATTEMPTS
- * and LAST_ERROR (may be NULL), and the time of the try; returns 0, 1 if
+ * and LAST_ERROR (may be NULL), and the time of the try (a row that
+ * becomes "sent" loses its payload's "text" and "qr", which may hold a
+ * pass and its PIN); returns 0, 1 if
  * there is no such queued row (forgotten or expired meanwhile; nothing
  * changed), -1. store_outbox_list calls CB for the rows in STATE (all if
  * NULL), newest first, at most LIMIT (all if LIMIT <= 0), as

@@ -29,6 +29,8 @@
  *	ENROLL		u64 req, blob photo (at most WORKER_ENROLL_PHOTO_MAX)
  *	ENROLL_RESULT	u64 req, u8 ok, str reason, f64 quality_score,
  *			f32 descriptor[128], blob jpeg (present iff ok)
+ *	CODE		i64 time_ms, str text (1 to WORKER_CODE_MAX - 1
+ *			bytes of printable ASCII)
  *
  * A frame is at most WORKER_MSG_MAX bytes, its u32 included, except ENROLL
  * (at most WORKER_MSG_MAX_ENROLL). The decoder is strict: the frame must be
@@ -71,8 +73,15 @@ enum worker_msg_type {
 	WORKER_MSG_STATS,	/* w->m: counters */
 	WORKER_MSG_ENROLL,	/* m->w: analyse a photo for enrolment */
 	WORKER_MSG_ENROLL_RESULT, /* w->m: the answer, same req */
+	WORKER_MSG_CODE,	/* w->m: a QR code's text seen in a frame */
 };
-#define WORKER_MSG_TYPE_MAX	WORKER_MSG_ENROLL_RESULT
+#define WORKER_MSG_TYPE_MAX	WORKER_MSG_CODE
+
+/*
+ * The longest QR text sent, with its NUL: a pass's text is at most 1028
+ * characters (doc/PASSES); anything longer is no pass and is not sent.
+ */
+#define WORKER_CODE_MAX		1100
 
 /* One tracked face of an analysed frame. */
 struct worker_face {
@@ -131,6 +140,16 @@ struct worker_enroll_result {
 	size_t		 jpeg_len;
 };
 
+/*
+ * A QR code decoded (libzbar) in an analysed frame. The worker sends one
+ * CODE per code per analysed frame in which it decodes: main, not the
+ * worker, decides when a code shown for a while is one showing.
+ */
+struct worker_code {
+	int64_t	 time_ms;	/* the frame's time (camera.h) */
+	char	 text[WORKER_CODE_MAX];
+};
+
 struct worker_msg {
 	enum worker_msg_type	type;
 	union {
@@ -140,6 +159,7 @@ struct worker_msg {
 		struct worker_stats	stats;
 		struct worker_enroll	enroll;
 		struct worker_enroll_result result;
+		struct worker_code	code;
 	} u;
 };
 

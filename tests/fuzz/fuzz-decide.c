@@ -77,7 +77,8 @@ fuzz_unknown(const struct decide_params *p, const struct decide_match *m)
 
 /* Checks a grant of X against the policy and the vetoes. */
 static void
-fuzz_check_grant(const struct fuzz_oracle *o, int64_t x)
+fuzz_check_grant(const struct fuzz_oracle *o, int64_t x,
+    enum decide_reason why)
 {
 	const struct decide_params	*p = o->p;
 	int				 face_policy = 0;
@@ -90,11 +91,18 @@ fuzz_check_grant(const struct fuzz_oracle *o, int64_t x)
 		fuzz_fail("granted with votes for two people");
 	switch (p->policy) {
 	case CONFIG_POLICY_FACE:
+		if (why == DECIDE_REASON_PASS) {
+			/* A pass needs no face, nor liveness. */
+			if (!o->pass_seen || o->pass_holder != x)
+				fuzz_fail("face: no pass of the person");
+			break;
+		}
 		face_policy = 1;
 		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			fuzz_fail("face: fewer than K votes");
 		break;
 	case CONFIG_POLICY_FACE_PIN:
+	case CONFIG_POLICY_FACE_OTP:
 		face_policy = 1;
 		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			fuzz_fail("face+pin: fewer than K votes");
@@ -164,7 +172,7 @@ fuzz_check(struct fuzz_oracle *o, const struct decider *d,
 		fuzz_fail("result differs from the verdict returned");
 	switch (v) {
 	case DECIDE_GRANTED:
-		fuzz_check_grant(o, r.identity);
+		fuzz_check_grant(o, r.identity, r.reason);
 		break;
 	case DECIDE_DENIED:
 		if (!deny_now)
@@ -215,7 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 6)
 		return 0;
-	p.policy = (enum config_policy)(data[0] % 5);
+	p.policy = (enum config_policy)(data[0] % 6);
 	p.allow_pin_only = (data[0] >> 3) & 1;
 	p.require_liveness = (data[0] >> 4) & 1;
 	p.votes_k = data[1] % 34;

@@ -317,6 +317,19 @@ TEST(test_ints)
 	BAD("inference_threads", "-1", "from 0 to 64");
 	BAD("pin_digits", "3", "from 4 to 10");
 	BAD("pin_digits", "11", "from 4 to 10");
+	GOOD("smtp_url", "smtp://127.0.0.1:2525");
+	GOOD("smtp_url", "\"\"");
+	BAD("smtp_url", "http://mail", "expected smtp://");
+	BAD("sms_url", "smtp://x", "expected https://");
+	GOOD("notify_email", "a@b.org,c@d.org");
+	BAD("notify_email", "\"a@b.org, c@d.org\"", "is not a mail address");
+	BAD("notify_email", "a@b.org,Bcc:x@y", "is not a mail address");
+	BAD("mail_from", "door", "expected a mail address");
+	GOOD("notify_sms", "+4930123456");
+	BAD("notify_sms", "030123456", "is not an E.164 number");
+	BAD("notify_webhook", "granted,opened", "is not an event type");
+	BAD("smtp_password_file", "secret.txt", "absolute path");
+	BAD("smtp_user", "\"a b\"", "without blanks");
 	BAD("inference_threads", "65", "from 0 to 64");
 	BAD("inference_threads", "1.0", "from 0 to 64");
 	BAD("max_pixels", "4095", "from 4096 to 1073741824");
@@ -394,6 +407,7 @@ TEST(test_choices)
 {
 	GOOD("policy", "face");
 	GOOD("policy", "face+pin");
+	GOOD("policy", "face+otp");
 	GOOD("policy", "qr");
 	GOOD("policy", "qr+face");
 	GOOD("detector", "ssd");
@@ -402,7 +416,7 @@ TEST(test_choices)
 	GOOD("log_level", "warn");
 	GOOD("log_level", "debug");
 	BAD("policy", "Face",
-	    "expected one of face, face+pin, qr, qr+face, pin");
+	    "expected one of face, face+pin, face+otp, qr, qr+face, pin");
 	BAD("policy", "face+qr", "expected one of face, face+pin");
 	BAD("detector", "mtcnn", "expected one of tiny, ssd");
 	BAD("log_level", "warning",
@@ -756,6 +770,7 @@ TEST(test_dump)
 	    "voice_welcome \"Hello %n, 100%% welcome\"\n"
 	    "voice_wait \"One moment please\"\n"
 	    "voice_refused \"No entry\"\n"
+	    "voice_code \"Type the code\"\n"
 	    "policy pin\n"
 	    "allow_pin_only yes\n"
 	    "match_threshold 0.1\n"
@@ -766,6 +781,11 @@ TEST(test_dump)
 	    "pending_expire 36h\n"
 	    "pass_valid 90m\n"
 	    "pin_digits 10\n"
+	    "pass_skew 0s\n"
+	    "otp_valid 1h\n"
+	    "fail_limit 100\n"
+	    "fail_window 1d\n"
+	    "lockout 24h\n"
 	    "detector ssd\n"
 	    "detector_input_size 1024\n"
 	    "min_score 0.987654321\n"
@@ -776,6 +796,21 @@ TEST(test_dump)
 	    "viewer_users \"a, b ,@c\"\n"
 	    "guard_users 1000\n"
 	    "admin_users \"\"\n"
+	    "smtp_url smtps://mail.example.org:465\n"
+	    "smtp_user door\n"
+	    "smtp_password_file /etc/gatehouse/smtp-password\n"
+	    "mail_from door@example.org\n"
+	    "sms_url https://api.example.org/sms\n"
+	    "sms_user AC123\n"
+	    "sms_token_file /etc/gatehouse/sms-token\n"
+	    "sms_from +4930123456\n"
+	    "webhook_url http://127.0.0.1:8080/hook\n"
+	    "webhook_secret_file /etc/gatehouse/webhook-secret\n"
+	    "notify_email a@example.org,b@example.org\n"
+	    "notify_sms +4930123457\n"
+	    "notify_webhook alarm\n"
+	    "outbox_attempts 100\n"
+	    "outbox_backoff 1h\n"
 	    "retain_events 36500d\n"
 	    "retain_photos 86400s\n"
 	    "retain_pending 1441m\n"

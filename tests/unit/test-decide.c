@@ -448,7 +448,12 @@ static const struct policy_case policy_cases[] = {
 	{ CONFIG_POLICY_FACE, 0, 'A', NO, NO, DECIDE_GRANTED, A, "match" },
 	{ CONFIG_POLICY_FACE, 0, 'u', NO, NO, DECIDE_PENDING, VIS, "unknown" },
 	{ CONFIG_POLICY_FACE, 1, 0, NO, A, DECIDE_UNCERTAIN, VIS, "policy" },
-	{ CONFIG_POLICY_FACE, 0, 0, A, NO, DECIDE_UNCERTAIN, VIS, "policy" },
+	{ CONFIG_POLICY_FACE, 0, 0, A, NO, DECIDE_GRANTED, A, "pass" },
+	{ CONFIG_POLICY_FACE_OTP, 0, 'A', NO, A, DECIDE_GRANTED, A, "match" },
+	{ CONFIG_POLICY_FACE_OTP, 0, 'A', NO, B, DECIDE_UNCERTAIN, VIS,
+	    "policy" },
+	{ CONFIG_POLICY_FACE_OTP, 0, 0, NO, A, DECIDE_UNCERTAIN, VIS,
+	    "policy" },
 	{ CONFIG_POLICY_FACE, 0, 0, NO, NO, DECIDE_NONE, VIS, "none" },
 	/* face+pin: votes for X and X's PIN. */
 	{ CONFIG_POLICY_FACE_PIN, 0, 'A', NO, A, DECIDE_GRANTED, A, "match" },
@@ -629,7 +634,8 @@ static int
 oracle_face_policy(enum config_policy policy)
 {
 	return policy == CONFIG_POLICY_FACE ||
-	    policy == CONFIG_POLICY_FACE_PIN || policy == CONFIG_POLICY_QR_FACE;
+	    policy == CONFIG_POLICY_FACE_PIN ||
+	    policy == CONFIG_POLICY_FACE_OTP || policy == CONFIG_POLICY_QR_FACE;
 }
 
 #define ORACLE_FAIL(o, what) do {					\
@@ -704,10 +710,16 @@ oracle_step(struct oracle *o, const struct input *in, enum decide_verdict v,
 		ORACLE_FAIL(o, "granted with votes for two people");
 	switch (p->policy) {
 	case CONFIG_POLICY_FACE:
+		if (r.reason == DECIDE_REASON_PASS) {
+			if (!o->pass_seen || o->pass_holder != x)
+				ORACLE_FAIL(o, "face: no pass of the person");
+			return;	/* a pass needs no face, nor liveness */
+		}
 		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			ORACLE_FAIL(o, "face: fewer than K votes");
 		break;
 	case CONFIG_POLICY_FACE_PIN:
+	case CONFIG_POLICY_FACE_OTP:
 		if (decide_oracle_window(o->p, o->gated, o->ngated, x) < p->votes_k)
 			ORACLE_FAIL(o, "face+pin: fewer than K votes");
 		if (!o->pin_seen || o->pin_holder != x)
@@ -898,7 +910,8 @@ TEST(exhaustive_face)
 TEST(exhaustive_policies)
 {
 	static const enum config_policy	policies[] = {
-		CONFIG_POLICY_FACE, CONFIG_POLICY_FACE_PIN, CONFIG_POLICY_QR,
+		CONFIG_POLICY_FACE, CONFIG_POLICY_FACE_PIN,
+		CONFIG_POLICY_FACE_OTP, CONFIG_POLICY_QR,
 		CONFIG_POLICY_QR_FACE, CONFIG_POLICY_PIN,
 	};
 	struct decide_params		p;
