@@ -37,90 +37,14 @@
 #include "xmalloc.h"
 
 #define T_PYTHON	"/usr/bin/python3"
+/* The sinks and the mail parser (run from the top of the tree). */
+#define T_SINK		"tests/tools/sink.py"
+#define T_MAIL_PARSE	"tests/tools/mail-parse.py"
 /* A bound on every wait, so a broken build fails instead of hanging. */
 #define T_WAIT_MS	30000
 
-static const char t_sink_py[] =
-"import sys, os, json, threading, time, urllib.parse\n"
-"mode, d, port = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
-"os.makedirs(d, exist_ok=True)\n"
-"lock = threading.Lock()\n"
-"count = [0]\n"
-"def save(ext, data):\n"
-"    with lock:\n"
-"        count[0] += 1\n"
-"        n = count[0]\n"
-"    tmp = os.path.join(d, '.%d.tmp' % n)\n"
-"    with open(tmp, 'wb') as f:\n"
-"        f.write(data)\n"
-"    os.rename(tmp, os.path.join(d, '%04d.%s' % (n, ext)))\n"
-"if mode == 'smtp':\n"
-"    from aiosmtpd.controller import Controller\n"
-"    class H:\n"
-"        async def handle_RCPT(self, server, session, envelope, address,\n"
-"                              rcpt_options):\n"
-"            if address.startswith('reject'):\n"
-"                return '550 5.1.1 no such mailbox'\n"
-"            envelope.rcpt_tos.append(address)\n"
-"            return '250 OK'\n"
-"        async def handle_DATA(self, server, session, envelope):\n"
-"            head = 'X-Envelope-From: %s\\r\\nX-Envelope-To: %s\\r\\n' % (\n"
-"                envelope.mail_from, ','.join(envelope.rcpt_tos))\n"
-"            save('eml', head.encode() + envelope.original_content)\n"
-"            return '250 Message accepted'\n"
-"    c = Controller(H(), hostname='127.0.0.1', port=port)\n"
-"    c.start()\n"
-"else:\n"
-"    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
-"    class H(BaseHTTPRequestHandler):\n"
-"        def do_POST(self):\n"
-"            n = int(self.headers.get('Content-Length', 0))\n"
-"            body = self.rfile.read(n).decode('utf-8', 'replace')\n"
-"            status = 200\n"
-"            if '/bad' in self.path:\n"
-"                status = 400\n"
-"            elif '/busy' in self.path:\n"
-"                status = 503\n"
-"            rec = {'path': self.path, 'status': status,\n"
-"                   'headers': dict(self.headers), 'body': body,\n"
-"                   'form': {k: v[0] for k, v in\n"
-"                            urllib.parse.parse_qs(body).items()}}\n"
-"            save('json', json.dumps(rec).encode())\n"
-"            self.send_response(status)\n"
-"            self.send_header('Content-Length', '4')\n"
-"            self.end_headers()\n"
-"            self.wfile.write(b'nope' if status != 200 else b'okay')\n"
-"        def log_message(self, *a):\n"
-"            pass\n"
-"    srv = ThreadingHTTPServer(('127.0.0.1', port), H)\n"
-"    threading.Thread(target=srv.serve_forever, daemon=True).start()\n"
-"open(os.path.join(d, '.ready'), 'w').close()\n"
-"while True:\n"
-"    time.sleep(3600)\n";
 
 /* Parses a saved mail with Python's email module into JSON on stdout. */
-static const char t_parse_py[] =
-"import sys, json, email, email.policy\n"
-"m = email.message_from_bytes(open(sys.argv[1], 'rb').read(),\n"
-"                             policy=email.policy.default)\n"
-"o = {k: (str(m[k]) if m[k] is not None else None) for k in\n"
-"     ('subject', 'from', 'to', 'message-id', 'date', 'bcc',\n"
-"      'x-envelope-to', 'x-envelope-from', 'auto-submitted')}\n"
-"o['to_addr'] = m['to'].addresses[0].addr_spec if m['to'] else None\n"
-"o['to_name'] = m['to'].addresses[0].display_name if m['to'] else None\n"
-"b = m.get_body(('plain',))\n"
-"o['text'] = b.get_content() if b else None\n"
-"b = m.get_body(('html',))\n"
-"o['html'] = b.get_content() if b else None\n"
-"for p in m.walk():\n"
-"    t = p.get_content_type()\n"
-"    if t == 'image/png':\n"
-"        open(sys.argv[2], 'wb').write(p.get_payload(decode=True))\n"
-"        o['png_cid'] = p['content-id']\n"
-"        o['png_disposition'] = p.get_content_disposition()\n"
-"    if t == 'image/jpeg':\n"
-"        o['jpeg_len'] = len(p.get_payload(decode=True))\n"
-"print(json.dumps(o))\n";
 
 struct t_sink {
 	pid_t	 pid;
@@ -196,12 +120,11 @@ t_sink_start(struct t_sink *k, const char *mode, const char *name, int port)
 	k->port = port;
 	snprintf(ready, sizeof ready, "%s/.ready", k->dir);
 	unlink(ready);
-	t_write(t_path(0, "sink.py"), t_sink_py);
 	if ((k->pid = fork()) == 0) {
 		char	p[16];
 
 		snprintf(p, sizeof p, "%d", port);
-		execl(T_PYTHON, T_PYTHON, t_path(0, "sink.py"), mode, k->dir,
+		execl(T_PYTHON, T_PYTHON, T_SINK, mode, k->dir,
 		    p, (char *)NULL);
 		_exit(127);
 	}
@@ -303,8 +226,7 @@ t_mail_parse(const char *path, const char *png)
 	FILE	*p;
 	size_t	 n;
 
-	t_write(t_path(1, "parse.py"), t_parse_py);
-	snprintf(cmd, sizeof cmd, T_PYTHON " %s %s %s", t_path(1, "parse.py"),
+	snprintf(cmd, sizeof cmd, T_PYTHON " %s %s %s", T_MAIL_PARSE,
 	    path, png);
 	if ((p = popen(cmd, "r")) == NULL)
 		return NULL;
