@@ -222,6 +222,7 @@ access_pass_use(struct agent *a, const char *via, const char *id,
 	enum decide_verdict	 v;
 	char			 key[RATELIMIT_KEY_MAX];
 	int64_t			 person = holder > 0 ? holder : 0;
+	cJSON			*d;
 
 	access_key(key, sizeof key, id, 0);
 	if ((t = sighting_current(a)) != NULL) {
@@ -239,8 +240,9 @@ access_pass_use(struct agent *a, const char *via, const char *id,
 	switch (a->conf.policy) {
 	case CONFIG_POLICY_FACE:
 	case CONFIG_POLICY_QR:
-		if (agent_grant(a, holder, "pass", time_ms, id, NULL,
-		    &why) == 0)
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "via", via);
+		if (agent_grant(a, holder, "pass", time_ms, id, d, &why) == 0)
 			ratelimit_clear(a->limits, key);
 		else if (why != PASS_OK)
 			access_refuse(a, via, pass_refusal_name(why), id,

@@ -1,0 +1,103 @@
+# A pass from the guard's approval to the door, through a real mail server:
+# an unknown visitor (a real face photo) waits; the guard approves with the
+# visitor's address; the mail reaches an SMTP sink on 127.0.0.1 (Debian's
+# python3-aiosmtpd) with the QR code as an inline PNG, which zbar decodes to
+# exactly the token the guard was shown, and the PIN, window and door in the
+# text. Then the agent restarts on a camera that shows that PNG twice, more
+# than the repeat window apart: the door opens once ("granted", reason
+# "pass"), the second showing is refused as a replay, the pass is no longer
+# listed, the sent mail no longer holds the PIN, and the log verifies.
+set -eu
+. "$ROOT/tests/regress/lib.sh"
+[ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
+# Debian's python3, which has python3-aiosmtpd (another python3 may be
+# first on PATH).
+PY=/usr/bin/python3
+$PY -c 'import aiosmtpd' 2>/dev/null ||
+    { echo "python3-aiosmtpd is not installed"; exit 77; }
+command -v zbarimg >/dev/null || { echo "zbarimg is not installed"; exit 77; }
+
+# The worker runs as nobody: it must read the frames.
+chmod 755 .
+mkdir frames voice mail
+port=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/mail" "$port" &
+SINK=$!
+trap 'kill $SINK 2>/dev/null || true' EXIT
+wait_for '[ -f mail/.ready ]'
+
+frame_blank blank.ppm
+frames_add frames "$FACES/kit_harington_1.jpg" 20
+frames_add frames blank.ppm 10
+write_conf <<EOF
+smtp_url smtp://127.0.0.1:$port
+mail_from door@example.org
+EOF
+start_agent
+wait_for '[ "$(gh status | json "d[\"camera\"]")" = ended ]'
+wait_for '[ "$(gh pending | json "len(d[\"visits\"])")" = 1 ]'
+visit=$(gh pending | json 'd["visits"][0]["visit"]')
+
+gh approve "$visit" --name "Ann Lee" --email ann@example.org > approve.json ||
+    fail "approve: $(cat approve.json)"
+token=$(json 'd["token"]' < approve.json)
+pin=$(json 'd["pin"]' < approve.json)
+pass=$(json 'd["id"]' < approve.json)
+[ "$(json 'd["pass"]' < approve.json)" = "$pass" ] || fail "id and pass differ"
+
+# The mail: to the visitor, the PNG decodes to the token, the PIN in the text.
+wait_for '[ -f mail/0001.eml ]'
+$PY "$ROOT/tests/tools/mail-parse.py" mail/0001.eml qr.png > mail.json
+python3 - mail.json "$pin" <<'EOF' || fail "mail: $(cat mail.json)"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["to_addr"] == "ann@example.org", m["to_addr"]
+assert m["to_name"] == "Ann Lee", m["to_name"]
+assert m["x-envelope-to"] == "ann@example.org", m
+assert sys.argv[2] in m["text"], m["text"]
+assert "front" in m["text"], m["text"]
+assert m["png_cid"], m
+EOF
+[ "$(zbarimg --nodbus -q --raw qr.png)" = "$token" ] ||
+    fail "the mailed QR code is not the token"
+wait_for '[ "$(gh outbox --state sent | json "len(d[\"rows\"])")" = 1 ]'
+gh outbox > outbox.json
+[ "$(json 'd["rows"][0]["destination"]' < outbox.json)" = ann@example.org ] ||
+    fail "outbox: $(cat outbox.json)"
+sqlite3 data/gatehouse.db "SELECT payload FROM outbox" > payloads
+grep -q "$pin" payloads && fail "a sent mail's payload still holds the PIN"
+grep -q "$token" payloads && fail "a sent mail's payload still holds the pass"
+stop_agent
+
+# The door: the mailed PNG shown, then shown again after the repeat window.
+rm -rf frames
+mkdir frames
+frames_add frames blank.ppm 5
+frames_add frames "$PWD/qr.png" 10
+frames_add frames blank.ppm 100
+frames_add frames "$PWD/qr.png" 10
+frames_add frames blank.ppm 5
+pulses=$(door_count pulse)
+start_agent
+wait_for '[ "$(gh status | json "d[\"camera\"]")" = ended ]'
+gh events --since 1h > events.json
+python3 - events.json "$pass" <<'EOF' || fail "events: $(cat events.json)"
+import json, sys
+evs = json.load(open(sys.argv[1]))["events"]
+granted = [e for e in evs if e["type"] == "granted"]
+denied = [e for e in evs if e["type"] == "denied"]
+assert len(granted) == 1, granted
+assert granted[0]["reason"] == "pass" and granted[0]["pass"] == sys.argv[2], granted
+assert granted[0]["via"] == "qr", granted
+assert len(denied) == 1, denied
+assert denied[0]["reason"] == "replay" and denied[0]["pass"] == sys.argv[2], denied
+assert denied[0]["via"] == "qr", denied
+EOF
+[ "$(door_count pulse)" = $((pulses + 1)) ] || fail "door: $(cat door)"
+[ "$(gh passes | json 'len(d["passes"])')" = 0 ] || fail "the used pass is listed"
+stop_agent
+"$AGENT" verify-log -d data > verify.txt || fail "verify-log: $(cat verify.txt)"
+echo "pass-door: ok"
