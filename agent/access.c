@@ -511,7 +511,9 @@ access_pin(struct agent *a, const char *input, const char **result,
 	case CONFIG_POLICY_PIN:
 		if (a->conf.allow_pin_only)
 			break;
-		/* FALLTHROUGH */
+		*reason = "policy";
+		access_refuse(a, "pin", *reason, NULL, 0, now);
+		goto out;
 	default:
 		*reason = "policy";
 		access_refuse(a, "pin", *reason, NULL, 0, now);

@@ -32,7 +32,7 @@
 
 static const char *worker_msg_names[] = {
 	NULL, "READY", "FATAL", "FACE", "TRACK_END", "CAMERA_END", "STATS",
-	"ENROLL", "ENROLL_RESULT"
+	"ENROLL", "ENROLL_RESULT", "CODE"
 };
 
 /* A growing output buffer. */
@@ -313,6 +313,10 @@ worker_msg_encode(const struct worker_msg *m, uint8_t **out, size_t *outlen)
 			worker_put_f32(&b, er->descriptor[i]);
 		worker_put_blob(&b, er->jpeg, er->jpeg_len);
 		break;
+	case WORKER_MSG_CODE:
+		worker_put_le(&b, (uint64_t)m->u.code.time_ms, 8);
+		worker_put_str(&b, m->u.code.text, sizeof m->u.code.text);
+		break;
 	default:
 		free(b.p);
 		return -1;
@@ -457,6 +461,41 @@ worker_get_str(struct worker_cur *c, char *dst, size_t size, const char *what)
 	for (i = 0; i < len; i += n) {
 		if ((n = worker_utf8(p + i, len - i)) == 0) {
 			worker_fail(c, "%s is not printable UTF-8", what);
+			return;
+		}
+	}
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+}
+
+/*
+ * A CODE's text into DST of SIZE bytes: 1 to SIZE - 1 bytes of printable
+ * ASCII only, stricter than other strings, since it is whatever a stranger
+ * holds up to the camera.
+ */
+static void
+worker_get_ascii(struct worker_cur *c, char *dst, size_t size,
+    const char *what)
+{
+	const uint8_t	*p;
+	size_t		 len, i;
+
+	len = (size_t)worker_get_le(c, 2, what);
+	if (c->failed)
+		return;
+	if (len == 0) {
+		worker_fail(c, "%s is empty", what);
+		return;
+	}
+	if (len >= size) {
+		worker_fail(c, "%s of %zu bytes is too long", what, len);
+		return;
+	}
+	if ((p = worker_take(c, len, what)) == NULL)
+		return;
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7e) {
+			worker_fail(c, "%s is not printable ASCII", what);
 			return;
 		}
 	}
@@ -629,6 +668,11 @@ worker_msg_parse(const uint8_t *buf, size_t len, struct worker_msg *m,
 		break;
 	case WORKER_MSG_ENROLL_RESULT:
 		worker_parse_result(&c, &m->u.result);
+		break;
+	case WORKER_MSG_CODE:
+		m->u.code.time_ms = worker_get_i64(&c, "time");
+		worker_get_ascii(&c, m->u.code.text, sizeof m->u.code.text,
+		    "text");
 		break;
 	}
 	if (!c.failed && c.left != 0)

@@ -24,7 +24,8 @@ import struct
 import sys
 
 out = sys.argv[1]
-READY, FATAL, FACE, TRACK_END, CAMERA_END, STATS, ENROLL, RESULT = range(1, 9)
+READY, FATAL, FACE, TRACK_END, CAMERA_END, STATS, ENROLL, RESULT, CODE = \
+    range(1, 10)
 
 
 def frame(mtype, body=b""):
@@ -70,6 +71,7 @@ msgs = {
     "enroll": frame(ENROLL, struct.pack("<Q", 7) + blob(JPEG)),
     "result-ok": result(7, 1, "ok", JPEG),
     "result-no": result(8, 0, "3 faces: one face per photo"),
+    "code": frame(CODE, struct.pack("<q", 1000) + s("GH1:AEHR4LJ4TESTTEXT")),
 }
 
 
@@ -87,7 +89,8 @@ seed("stream-main", everything, 0xfe, 200)
 seed("stream-small", everything, 40, 3)
 
 # Broken: a cut frame, a trailing byte, NaN, a bad type, a zero length,
-# a flag of 2, an oversized length, a control byte in a string.
+# a flag of 2, an oversized length, a control byte in a string, a CODE
+# that is UTF-8 rather than ASCII, an empty CODE.
 f = msgs["stats"]
 seed("cut", f[:-3])
 seed("trailing", struct.pack("<I", len(f) - 3) + f[4:] + b"\0")
@@ -99,4 +102,6 @@ g[5 + 24 + 40] = 2
 seed("flag", bytes(g))
 seed("oversized", struct.pack("<I", 0x7fffffff) + b"\x03" * 64)
 seed("control", frame(FATAL, s("line\nbreak")))
+seed("code-utf8", frame(CODE, struct.pack("<q", 1000) + s("GH1:caf\u00e9")))
+seed("code-empty", frame(CODE, struct.pack("<q", 1000) + s("")))
 EOF

@@ -2,14 +2,19 @@
  * Tests of the vision worker. The codec: a bit-exact round trip of every
  * message type, canonical bytes, and the decoder refusing truncated frames,
  * trailing bytes, wrong lengths, non-finite numbers, bad types, flags,
- * strings and sizes, and oversized frames; the reader assembling frames fed
- * byte by byte and refusing an oversized one before buffering it; the
- * writer queueing against a full socket. Then the real worker on a file
- * camera of labelled photos (skipped without GATEHOUSE_MODELS and
+ * strings and sizes, and oversized frames, and CODE's text unless it is 1
+ * to WORKER_CODE_MAX - 1 bytes of printable ASCII; the reader assembling
+ * frames fed byte by byte and refusing an oversized one before buffering
+ * it; the writer queueing against a full socket. Then the real worker on a
+ * file camera of labelled photos (skipped without GATEHOUSE_MODELS and
  * GATEHOUSE_FACES): READY, FACE with the descriptor face_engine_analyze
  * gives and a JPEG on best frames, TRACK_END, STATS, an unreadable file
  * counted, CAMERA_END, ENROLL answers, exit 0 at EOF, EOF at its SIGKILL,
- * FATAL and exit 1 on a bad models dir, and the privilege drop.
+ * FATAL and exit 1 on a bad models dir, and the privilege drop. Last, a
+ * worker shown frames with QR codes drawn here with libqrencode (skipped
+ * without the models): CODE with exactly the text of each code of 1 to
+ * WORKER_CODE_MAX - 1 bytes of ASCII, and nothing for a frame without a
+ * code, a code of UTF-8 or one too long.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <qrencode.h>
 
 #include "image.h"
 #include "loop.h"
@@ -128,6 +135,12 @@ sample(struct worker_msg *m, int type, uint8_t *blob, size_t len)
 		m->u.result.jpeg = blob;
 		m->u.result.jpeg_len = len;
 		break;
+	case WORKER_MSG_CODE:
+		/* Both ends of printable ASCII. */
+		m->u.code.time_ms = INT64_MIN + 1;
+		snprintf(m->u.code.text, sizeof m->u.code.text, "%s",
+		    "GH1:AEHR4LJ4 ~!{|}");
+		break;
 	default:
 		break;
 	}
@@ -187,6 +200,9 @@ same_msg(const struct worker_msg *a, const struct worker_msg *b)
 		    memcmp(ra->descriptor, rb->descriptor,
 		    sizeof ra->descriptor) == 0 &&
 		    same_blob(ra->jpeg, ra->jpeg_len, rb->jpeg, rb->jpeg_len);
+	case WORKER_MSG_CODE:
+		return a->u.code.time_ms == b->u.code.time_ms &&
+		    strcmp(a->u.code.text, b->u.code.text) == 0;
 	default:
 		return 1;
 	}
@@ -475,7 +491,10 @@ TEST(test_refuse_numbers)
 TEST(test_refuse_types_strings)
 {
 	struct worker_msg	 m;
-	uint8_t			*buf, *big, bad_types[] = { 0, 9, 255 };
+	uint8_t			*buf, *big;
+	uint8_t			 bad_types[] = {
+		0, WORKER_MSG_TYPE_MAX + 1, 255
+	};
 	char			*cause = NULL;
 	size_t			 len, i;
 	const char		*bad_text[] = {
@@ -532,6 +551,113 @@ TEST(test_refuse_types_strings)
 	sample(&m, WORKER_MSG_FATAL, NULL, 0);
 	snprintf(m.u.text, sizeof m.u.text, "a\nb");
 	CHECK_INT(worker_msg_encode(&m, &buf, &len), -1);
+}
+
+/* A CODE frame of TIME_MS and the LEN bytes of TEXT, in *SIZE bytes. */
+static uint8_t *
+code_frame(int64_t time_ms, const char *text, size_t len, size_t *size)
+{
+	uint8_t	*buf;
+
+	*size = 5 + 8 + 2 + len;
+	buf = malloc(*size);
+	fix_length(buf, *size);
+	buf[4] = WORKER_MSG_CODE;
+	poke(buf + 5, (uint64_t)time_ms, 8);
+	poke(buf + 13, len, 2);
+	memcpy(buf + 15, text, len);
+	return buf;
+}
+
+TEST(test_code)
+{
+	struct worker_msg	 m;
+	uint8_t			*buf, *cut;
+	char			*cause = NULL, *big;
+	size_t			 len, i;
+#define BAD(s)	{ s, sizeof s - 1 }
+	const struct {
+		const char	*text;
+		size_t		 len;
+	}			 bad[] = {
+		BAD("\x1f"), BAD("tab\there"), BAD("line\n"),
+		BAD("nul\0inside"), BAD("del\x7f"), BAD("high\x80"),
+		BAD("byte\xff"), BAD("caf\xc3\xa9")
+	};
+#undef BAD
+
+	/* The shortest and the longest text, every printable byte. */
+	big = malloc(WORKER_CODE_MAX + 1);
+	for (i = 0; i < WORKER_CODE_MAX + 1; i++)
+		big[i] = (char)(0x20 + i % (0x7f - 0x20));
+	sample(&m, WORKER_MSG_CODE, NULL, 0);
+	snprintf(m.u.code.text, sizeof m.u.code.text, "~");
+	roundtrip(&m);
+	memcpy(m.u.code.text, big, WORKER_CODE_MAX - 1);
+	m.u.code.text[WORKER_CODE_MAX - 1] = '\0';
+	m.u.code.time_ms = INT64_MAX;
+	roundtrip(&m);
+	buf = code_frame(-1, big, WORKER_CODE_MAX - 1, &len);
+	if (worker_msg_decode(buf, len, &m, &cause) == 0) {
+		CHECK_INT(m.type, WORKER_MSG_CODE);
+		CHECK_INT(m.u.code.time_ms, -1);
+		CHECK_INT(strlen(m.u.code.text), WORKER_CODE_MAX - 1);
+		CHECK(memcmp(m.u.code.text, big, WORKER_CODE_MAX - 1) == 0);
+		worker_msg_clear(&m);
+	} else {
+		fprintf(stderr, "%s: %s\n", test_current, cause);
+		CHECK(!"the longest text refused");
+		free(cause);
+	}
+
+	/* Truncated: in the time, in the length, in the text. */
+	cut = malloc(len);
+	for (i = 5; i < len; i++) {
+		memcpy(cut, buf, i);
+		fix_length(cut, i);
+		refused(cut, i, i < 13 ? "truncated at time" :
+		    "truncated at text");
+	}
+	free(cut);
+	free(buf);
+
+	/* Empty, too long, or not printable ASCII (UTF-8 included). */
+	buf = code_frame(1000, "", 0, &len);
+	refused(buf, len, "CODE: text is empty");
+	free(buf);
+	buf = code_frame(1000, big, WORKER_CODE_MAX, &len);
+	refused(buf, len, "CODE: text of 1100 bytes is too long");
+	free(buf);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		buf = code_frame(1000, bad[i].text, bad[i].len, &len);
+		refused(buf, len, "CODE: text is not printable ASCII");
+		free(buf);
+	}
+	/* A good frame with a byte more is refused too. */
+	buf = code_frame(1000, "GH1:X", 5, &len);
+	cut = malloc(len + 1);
+	memcpy(cut, buf, len);
+	cut[len] = 'Y';
+	fix_length(cut, len + 1);
+	refused(cut, len + 1, "trailing");
+	free(cut);
+	free(buf);
+
+	/* The encoder refuses the same. */
+	sample(&m, WORKER_MSG_CODE, NULL, 0);
+	m.u.code.text[0] = '\0';
+	CHECK_INT(worker_msg_encode(&m, &buf, &len), -1);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (memchr(bad[i].text, '\0', bad[i].len) != NULL)
+			continue;
+		sample(&m, WORKER_MSG_CODE, NULL, 0);
+		memcpy(m.u.code.text, bad[i].text, bad[i].len + 1);
+		CHECK_INT(worker_msg_encode(&m, &buf, &len), -1);
+	}
+	/* No NUL in the field: written at full length, refused. */
+	memcpy(m.u.code.text, big, sizeof m.u.code.text);
+	CHECK_INT(worker_msg_encode(&m, &buf, &len), -1);
+	free(big);
 }
 
 TEST(test_text)
@@ -1408,6 +1534,227 @@ TEST(test_worker_drop)
 }
 
 /*
+ * Draws TEXT as a QR code in the middle of IMG: level M, 8-bit, case
+ * sensitive, PX pixels a module, in a white quiet zone of 4 modules. 0, or
+ * -1 if it cannot be encoded or does not fit.
+ */
+static int
+draw_qr(struct image *img, const char *text, int px)
+{
+	QRcode	*q;
+	uint8_t	*p;
+	int	 side, x0, y0, x, y, mx, my, dark;
+
+	if ((q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8,
+	    1)) == NULL)
+		return -1;
+	side = (q->width + 8) * px;
+	if (side > img->w || side > img->h) {
+		QRcode_free(q);
+		return -1;
+	}
+	x0 = (img->w - side) / 2;
+	y0 = (img->h - side) / 2;
+	for (y = 0; y < side; y++) {
+		for (x = 0; x < side; x++) {
+			mx = x / px - 4;
+			my = y / px - 4;
+			dark = mx >= 0 && my >= 0 && mx < q->width &&
+			    my < q->width && (q->data[my * q->width + mx] & 1);
+			p = img->rgb + 3 * ((size_t)(y0 + y) * img->w + x0 + x);
+			memset(p, dark ? 0 : 255, 3);
+		}
+	}
+	QRcode_free(q);
+	return 0;
+}
+
+/* The frames of the QR test, in order. */
+enum qr_frame {
+	QR_PASS,	/* a pass-like text: sent */
+	QR_NONE,	/* no code at all */
+	QR_UTF8,	/* a text that is UTF-8, not ASCII: ignored */
+	QR_LONGEST,	/* WORKER_CODE_MAX - 1 bytes: sent */
+	QR_TOO_LONG,	/* WORKER_CODE_MAX bytes: ignored */
+	NQR
+};
+#define QR_PASS_TEXT	"GH1:AEHR4LJ4TESTTEXT"
+
+/*
+ * Makes the camera directory of the QR test: 640x480 grey frames, each
+ * with the code of its enum qr_frame. The long texts (in LONGEST and
+ * TOO_LONG, lower-case letters so that they stay 8-bit) take 3 pixels a
+ * module to fit.
+ */
+static const char *
+qr_dir(char *longest, char *too_long)
+{
+	static char	 dir[512];
+	struct image	*img;
+	char		 path[600], *cause = NULL;
+	const char	*text;
+	size_t		 i;
+	int		 k, x, y, px;
+
+	for (i = 0; i < WORKER_CODE_MAX; i++)
+		too_long[i] = (char)('a' + i % 26);
+	too_long[WORKER_CODE_MAX] = '\0';
+	memcpy(longest, too_long, WORKER_CODE_MAX - 1);
+	longest[WORKER_CODE_MAX - 1] = '\0';
+
+	snprintf(dir, sizeof dir, "%s/qr", test_tmpdir());
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return NULL;
+	for (k = 0; k < NQR; k++) {
+		img = image_new(640, 480);
+		/* A grey ramp, so zbar has edges to look at everywhere. */
+		for (y = 0; y < img->h; y++)
+			for (x = 0; x < img->w; x++)
+				memset(img->rgb + 3 * ((size_t)y * img->w + x),
+				    96 + x / 8, 3);
+		text = NULL;
+		px = 4;
+		switch (k) {
+		case QR_PASS:
+			text = QR_PASS_TEXT;
+			break;
+		case QR_UTF8:
+			text = "GH1:caf\xc3\xa9";
+			break;
+		case QR_LONGEST:
+			text = longest;
+			px = 3;
+			break;
+		case QR_TOO_LONG:
+			text = too_long;
+			px = 3;
+			break;
+		}
+		if (text != NULL && draw_qr(img, text, px) != 0) {
+			fprintf(stderr, "%s: cannot draw code %d\n",
+			    test_current, k);
+			image_free(img);
+			return NULL;
+		}
+		snprintf(path, sizeof path, "%s/%03d.ppm", dir, k);
+		if (image_write_ppm(img, path, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", test_current, cause);
+			free(cause);
+			image_free(img);
+			return NULL;
+		}
+		image_free(img);
+	}
+	return dir;
+}
+
+/*
+ * A worker shown frames with QR codes: CODE with exactly the text of the
+ * codes that are 1 to WORKER_CODE_MAX - 1 bytes of printable ASCII, at
+ * their frames' times; nothing for the other frames.
+ */
+TEST(test_worker_code)
+{
+	struct worker_opts	 o;
+	struct face_engine_opts	 eo;
+	struct face_engine	*fe;
+	struct worker_msg	 m;
+	struct worker_stats	 last;
+	struct peer		 p;
+	struct worker_code	 codes[8];
+	const char		*models = test_models_dir(), *dir;
+	char			 camera[600], *cause = NULL;
+	char			*longest, *too_long;
+	int64_t			 ready_ms, interval;
+	int			 ncodes = 0, ended = 0, r, status;
+
+	/* The worker cannot start without models: skip, do not fail. */
+	face_engine_default_opts(&eo);
+	eo.detector = FACE_DETECTOR_TINY;
+	if ((fe = face_engine_new(models, &eo, &cause)) == NULL) {
+		test_skip("%s", cause);
+		free(cause);
+		return;
+	}
+	face_engine_free(fe);
+
+	longest = malloc(WORKER_CODE_MAX + 1);
+	too_long = malloc(WORKER_CODE_MAX + 1);
+	if ((dir = qr_dir(longest, too_long)) == NULL) {
+		CHECK(!"cannot make the QR camera directory");
+		goto out;
+	}
+	snprintf(camera, sizeof camera, "file:%s", dir);
+	peer_opts(&o, camera, models);
+	o.detector = FACE_DETECTOR_TINY;
+	/*
+	 * Two frames a second: no frame is late unless an analysis takes a
+	 * second, so every frame is analysed, even under the sanitizers.
+	 */
+	o.fps = 2;
+	interval = 500;
+	if (peer_open(&p, &o) != 0)
+		goto out;
+	CHECK_INT(peer_next(&p, &m), 1);
+	if (m.type == WORKER_MSG_FATAL)
+		fprintf(stderr, "%s: FATAL %s\n", test_current, m.u.text);
+	CHECK_INT(m.type, WORKER_MSG_READY);
+	worker_msg_clear(&m);
+	/* The camera opened before READY: the first frame's time is past. */
+	ready_ms = loop_now_ms();
+
+	memset(&last, 0, sizeof last);
+	while (!ended && (r = peer_next(&p, &m)) == 1) {
+		switch (m.type) {
+		case WORKER_MSG_CODE:
+			if (ncodes < (int)(sizeof codes / sizeof *codes))
+				codes[ncodes] = m.u.code;
+			ncodes++;
+			break;
+		case WORKER_MSG_STATS:
+			last = m.u.stats;
+			break;
+		case WORKER_MSG_CAMERA_END:
+			ended = 1;
+			break;
+		case WORKER_MSG_FACE:
+		case WORKER_MSG_TRACK_END:
+			/* A face seen in a code is not this test's business. */
+			break;
+		default:
+			fprintf(stderr, "%s: unexpected %s\n", test_current,
+			    worker_msg_name(m.type));
+			CHECK(!"unexpected message");
+			break;
+		}
+		worker_msg_clear(&m);
+	}
+	CHECK(ended);
+	/* Every frame analysed, so the frames without CODE were seen. */
+	CHECK_INT(last.frames, NQR);
+	CHECK_INT(last.analysed, NQR);
+	CHECK_INT(last.errors, 0);
+
+	CHECK_INT(ncodes, 2);
+	if (ncodes == 2) {
+		CHECK_STR(codes[0].text, QR_PASS_TEXT);
+		CHECK_STR(codes[1].text, longest);
+		/* At the times of their frames, the first and the fourth. */
+		CHECK(codes[0].time_ms <= ready_ms);
+		CHECK_INT(codes[1].time_ms - codes[0].time_ms,
+		    (QR_LONGEST - QR_PASS) * interval);
+	}
+
+	peer_close(&p);
+	status = peer_wait(&p);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+out:
+	free(longest);
+	free(too_long);
+}
+
+/*
  * The descriptors the worker should send, from face_engine_analyze in this
  * process (freed before any fork), and the enrolment photo: the first of
  * the camera's photos with one face that passes the quality gate.
@@ -1480,6 +1827,7 @@ main(void)
 	RUN(test_refuse_lengths);
 	RUN(test_refuse_numbers);
 	RUN(test_refuse_types_strings);
+	RUN(test_code);
 	RUN(test_text);
 	RUN(test_oversized);
 	RUN(test_reader_bytes);
@@ -1491,5 +1839,6 @@ main(void)
 	RUN(test_worker_kill);
 	RUN(test_worker_fatal);
 	RUN(test_worker_drop);
+	RUN(test_worker_code);
 	return test_main_end("test-worker");
 }
