@@ -502,19 +502,12 @@ access_pin(struct agent *a, const char *input, const char **result,
 		access_refuse(a, "pin", *reason, NULL, 0, now);
 		goto out;
 	}
-	switch (a->conf.policy) {
-	case CONFIG_POLICY_FACE_OTP:
+	if (a->conf.policy == CONFIG_POLICY_FACE_OTP) {
 		access_otp(a, pin, now, result, reason, who);
 		goto out;
-	case CONFIG_POLICY_FACE_PIN:
-		break;
-	case CONFIG_POLICY_PIN:
-		if (a->conf.allow_pin_only)
-			break;
-		*reason = "policy";
-		access_refuse(a, "pin", *reason, NULL, 0, now);
-		goto out;
-	default:
+	}
+	if (a->conf.policy != CONFIG_POLICY_FACE_PIN &&
+	    (a->conf.policy != CONFIG_POLICY_PIN || !a->conf.allow_pin_only)) {
 		*reason = "policy";
 		access_refuse(a, "pin", *reason, NULL, 0, now);
 		goto out;
