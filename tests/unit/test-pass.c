@@ -4,7 +4,7 @@
  * verifying every field, the refusal matrix, a token built and signed here
  * from doc/PASSES alone (with its own base32), the domain prefix, strict
  * text parsing, random mutations of valid tokens (PASS_MUTATIONS of them,
- * 20000 by default; none may verify), and PINs (uniformity, hashing,
+ * 20000 by default, a million in make check; none may verify), and PINs (uniformity, hashing,
  * checking, the kiosk's input). Times of signing, verifying and PIN
  * hashing are printed, never checked.
  */

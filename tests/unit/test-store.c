@@ -5,12 +5,14 @@
  * and forgetting, retention and the outbox transaction.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -1735,6 +1737,117 @@ TEST(passes)
 	store_close(st);
 }
 
+/* Passes and their uses in the concurrency test. */
+#define T_RACE_PASSES	100
+#define T_RACE_USES	3	/* of the last pass; the others have 1 */
+
+/*
+ * One of two racing agents: opens the store in DIR on its own and tries
+ * to use every pass once more than it can be (pass 1 is revoked); writes
+ * how many uses it
+ * got, of the single-use passes and of the last one, to FD.
+ */
+static void
+t_race_child(const char *dir, int fd)
+{
+	struct store		*st;
+	struct store_event	 ev;
+	char			 id[STORE_PASS_ID_LEN + 1], *cause = NULL;
+	int			 got[2] = { 0, 0 }, n, k, r;
+	int64_t			 eid;
+
+	if (store_open(dir, &st, &cause) != 0) {
+		fprintf(stderr, "store_open: %s\n", cause);
+		_exit(2);
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.time = 5000;
+	ev.type = "granted";
+	ev.door = "front";
+	ev.details = "{\"reason\":\"pass\"}";
+	for (k = 0; k < T_RACE_USES + 1; k++) {
+		for (n = 1; n <= T_RACE_PASSES; n++) {
+			snprintf(id, sizeof id, "%032x", n);
+			r = store_pass_use(st, id, &ev, NULL, 0, &eid, &cause);
+			if (r == 0)
+				got[n == T_RACE_PASSES]++;
+			else if (r != 3 && !(r == 2 && n == 1)) {
+				fprintf(stderr, "pass %s: %d %s\n", id, r,
+				    cause != NULL ? cause : "");
+				_exit(3);
+			}
+		}
+	}
+	store_close(st);
+	if (write(fd, got, sizeof got) != (ssize_t)sizeof got)
+		_exit(4);
+	_exit(0);
+}
+
+/*
+ * Two processes, as two agents on one store would, use the same passes at
+ * the same time: each use is granted exactly once (uses of them in all),
+ * the rest are replays, and the log holds one event per use and verifies.
+ */
+TEST(pass_use_concurrent)
+{
+	const char		*dir = t_dir("race");
+	struct store		*st;
+	struct store_pass	 p;
+	struct store_event	 ev;
+	char			*cause = NULL;
+	int			 fds[2], got[2], total[2] = { 0, 0 }, i, n, status;
+	int64_t			 count, bad, eid;
+	pid_t			 pid[2];
+
+	if ((st = t_open(dir)) == NULL)
+		return;
+	for (n = 1; n <= T_RACE_PASSES; n++) {
+		p = t_pass(n, 1000, 100000);
+		if (n == T_RACE_PASSES)
+			p.uses = T_RACE_USES;
+		CHECK_INT(store_pass_add(st, &p, &cause), 0);
+	}
+	/* A revoked pass and an unknown one are refused, untouched. */
+	ev = t_visit_event("granted", 2000);
+	CHECK_INT(store_pass_revoke(st, "00000000000000000000000000000001",
+	    &cause), 0);
+	CHECK_INT(store_pass_use(st, "00000000000000000000000000000001", &ev,
+	    NULL, 0, &eid, &cause), 2);
+	CHECK_INT(store_pass_use(st, "ffffffffffffffffffffffffffffffff", &ev,
+	    NULL, 0, &eid, &cause), 1);
+	CHECK_INT(store_pass_use(st, "not a pass id", &ev, NULL, 0, &eid,
+	    &cause), 1);
+	store_close(st);
+
+	CHECK(pipe(fds) == 0);
+	for (i = 0; i < 2; i++) {
+		if ((pid[i] = fork()) == 0) {
+			close(fds[0]);
+			t_race_child(dir, fds[1]);
+		}
+	}
+	close(fds[1]);
+	for (i = 0; i < 2; i++) {
+		CHECK(read(fds[0], got, sizeof got) == (ssize_t)sizeof got);
+		total[0] += got[0];
+		total[1] += got[1];
+	}
+	close(fds[0]);
+	for (i = 0; i < 2; i++) {
+		CHECK(waitpid(pid[i], &status, 0) == pid[i]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	/* Pass 1 was revoked: the other single-use passes, once each. */
+	CHECK_INT(total[0], T_RACE_PASSES - 2);
+	CHECK_INT(total[1], T_RACE_USES);
+	if ((st = t_open(dir)) == NULL)
+		return;
+	CHECK_INT(t_verify_want(st, &count, &bad, 0), 0);
+	CHECK_INT(count, T_RACE_PASSES - 2 + T_RACE_USES);
+	store_close(st);
+}
+
 TEST(event_time_queries)
 {
 	const char	*dir = t_dir("event-time");
@@ -2080,6 +2193,7 @@ main(void)
 	RUN(person_remove);
 	RUN(forget_with_visits);
 	RUN(passes);
+	RUN(pass_use_concurrent);
 	RUN(event_time_queries);
 	RUN(expire_visits);
 	RUN(migrate_from_v1);
