@@ -497,6 +497,13 @@ access_pin(struct agent *a, const char *input, const char **result,
 		access_fail_key(a, "door", now);
 		return -1;
 	}
+	if (a->conf.policy != CONFIG_POLICY_FACE_PIN &&
+	    a->conf.policy != CONFIG_POLICY_FACE_OTP &&
+	    (a->conf.policy != CONFIG_POLICY_PIN || !a->conf.allow_pin_only)) {
+		*reason = "policy";
+		access_refuse(a, "pin", *reason, NULL, 0, now);
+		goto out;
+	}
 	if (access_locked(a, "door", now)) {
 		*reason = "locked-out";
 		access_refuse(a, "pin", *reason, NULL, 0, now);
@@ -504,12 +511,6 @@ access_pin(struct agent *a, const char *input, const char **result,
 	}
 	if (a->conf.policy == CONFIG_POLICY_FACE_OTP) {
 		access_otp(a, pin, now, result, reason, who);
-		goto out;
-	}
-	if (a->conf.policy != CONFIG_POLICY_FACE_PIN &&
-	    (a->conf.policy != CONFIG_POLICY_PIN || !a->conf.allow_pin_only)) {
-		*reason = "policy";
-		access_refuse(a, "pin", *reason, NULL, 0, now);
 		goto out;
 	}
 	if (!access_clock_trusted(a, wall)) {

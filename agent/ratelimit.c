@@ -112,6 +112,9 @@ ratelimit_fail(struct ratelimit *rl, const struct ratelimit_params *p,
 
 	if ((e = ratelimit_find(rl, key)) == NULL)
 		e = ratelimit_add(rl, key, now);
+	/* Locked out: a failure now neither shortens nor adds to it. */
+	if (e->locked && e->until > now)
+		return 0;
 	if (e->lockouts > 0 && now - e->last > RATELIMIT_MEMORY_MS)
 		e->lockouts = 0;
 	if (e->failures == 0 || now - e->first > p->window_ms) {

@@ -8,7 +8,8 @@
  * off: its next try waits RATELIMIT_BACKOFF_MS * 2^(F-1). The LIMIT-th
  * failure within the window locks the key out for the lockout time,
  * doubled for each earlier lockout of the key that day (at most
- * RATELIMIT_LOCKOUT_MAX_MS). A success forgets the key's failures.
+ * RATELIMIT_LOCKOUT_MAX_MS); failures while it is locked out change
+ * nothing. A success forgets the key's failures.
  */
 #ifndef RATELIMIT_H
 #define RATELIMIT_H

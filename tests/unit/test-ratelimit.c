@@ -32,6 +32,10 @@ TEST(backoff_then_lockout)
 	CHECK_INT(ratelimit_fail(rl, &t_p, "door", now), 1);
 	CHECK_INT(ratelimit_wait(rl, "door", now, &locked), t_p.lockout_ms);
 	CHECK_INT(locked, 1);
+	/* A failure while locked out neither shortens nor restarts it. */
+	CHECK_INT(ratelimit_fail(rl, &t_p, "door", now + 1), 0);
+	CHECK_INT(ratelimit_wait(rl, "door", now + 1, &locked),
+	    t_p.lockout_ms - 1);
 	CHECK_INT(ratelimit_wait(rl, "door", now + t_p.lockout_ms, &locked),
 	    0);
 	/* Other keys are not touched. */
