@@ -227,6 +227,7 @@ access_pass_use(struct agent *a, const char *via, const char *id,
 	access_key(key, sizeof key, id, 0);
 	if ((t = sighting_current(a)) != NULL) {
 		snprintf(t->pass, sizeof t->pass, "%s", id);
+		t->pass_via = via;
 		v = decider_pass(t->decider, time_ms, holder);
 		if (v == DECIDE_NONE)
 			return;	/* qr+face: the face is still to come */
@@ -271,6 +272,7 @@ access_track_new(struct agent *a, struct agent_track *t)
 	if (h.until_ms < loop_now_ms())
 		return;
 	snprintf(t->pass, sizeof t->pass, "%s", h.pass);
+	t->pass_via = "qr";
 	if (decider_pass(t->decider, t->last_ms, h.holder) != DECIDE_NONE &&
 	    sighting_verdict(a, t, &why) != 0 && why != PASS_OK)
 		access_refuse(a, "qr", pass_refusal_name(why), h.pass,
@@ -555,6 +557,7 @@ access_pin(struct agent *a, const char *input, const char **result,
 			goto out;
 		}
 		snprintf(t->pass, sizeof t->pass, "%s", s.id);
+		t->pass_via = "pin";
 		if (decider_pin(t->decider, now, s.person) != DECIDE_GRANTED) {
 			*reason = "policy";
 			goto out;

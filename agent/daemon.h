@@ -87,6 +87,7 @@ struct agent_track {
 	 * person a one-time code was sent to for this track (0 if none).
 	 */
 	char			 pass[STORE_PASS_ID_LEN + 1];
+	const char		*pass_via;	/* "qr" or "pin" */
 	int64_t			 otp_person;
 
 	struct agent_photo	 photos[AGENT_TRACK_PHOTOS];

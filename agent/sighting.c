@@ -318,9 +318,10 @@ sighting_granted(struct agent *a, struct agent_track *t,
 	 * at a face door where the face came first.
 	 */
 	if (t->pass[0] != '\0' && (r->reason != DECIDE_REASON_MATCH ||
-	    a->decide.policy != CONFIG_POLICY_FACE))
+	    a->decide.policy != CONFIG_POLICY_FACE)) {
 		pass = t->pass;
-	if (t->otp_person != 0)
+		cJSON_AddStringToObject(d, "via", t->pass_via);
+	} else if (t->otp_person != 0)
 		cJSON_AddStringToObject(d, "via", "otp");
 	return agent_grant(a, r->identity, decide_reason_name(r->reason),
 	    r->time_ms, pass, d, why);
