@@ -74,10 +74,11 @@ AGENT_LIB_SRCS	 = agent/image.c agent/weights.c agent/nn.c agent/prep.c \
 		   agent/camera-file.c agent/camera-v4l2.c agent/camera-http.c \
 		   agent/track.c agent/quality.c agent/decide.c \
 		   agent/worker.c agent/worker-msg.c agent/control.c agent/child.c \
-		   agent/outbox.c agent/pass.c agent/ratelimit.c
+		   agent/outbox.c agent/pass.c agent/ratelimit.c agent/liveness.c
 AGENT_MAIN_SRCS	 = agent/gatehouse-agent.c agent/cmd-analyze.c agent/cmd-store.c \
 		   agent/cmd-dial.c agent/daemon.c agent/sighting.c \
-		   agent/handlers.c agent/speaker.c agent/access.c agent/notify.c
+		   agent/handlers.c agent/speaker.c agent/access.c agent/notify.c \
+		   agent/cmd-calibrate.c
 CONSOLE_LIB_SRCS = console/client.c console/batch.c console/render.c \
 		   console/ssh.c console/conf.c console/tui.c console/tui-act.c \
 		   console/tui-agent.c console/tui-draw.c console/tui-form.c \

@@ -16,6 +16,9 @@ int	cmd_match_exec(int argc, char **argv);
 /* cmd-store.c */
 int	cmd_verify_log_exec(int argc, char **argv);
 
+/* cmd-calibrate.c */
+int	cmd_calibrate_exec(int argc, char **argv);
+
 /* cmd-dial.c */
 int	cmd_dial_stdio_exec(int argc, char **argv);
 

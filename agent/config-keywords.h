@@ -49,6 +49,10 @@
 	C(POLICY_QR, "qr")						\
 	C(POLICY_QR_FACE, "qr+face")					\
 	C(POLICY_PIN, "pin")
+#define CONFIG_LIVENESS(C)						\
+	C(LIVENESS_OFF, "off")						\
+	C(LIVENESS_WARN, "warn")					\
+	C(LIVENESS_REQUIRE, "require")
 #define CONFIG_DETECTORS(C)						\
 	C(DETECTOR_TINY, "tiny")					\
 	C(DETECTOR_SSD, "ssd")
@@ -161,6 +165,8 @@
 	    "what lets a person in")					\
 	X(allow_pin_only, BOOL, "no", 0, 0, NULL, NULL, 1,		\
 	    "whether policy pin is allowed")				\
+	X(liveness, CHOICE, "warn", 0, 0, config_liveness, NULL, 1,	\
+	    "whether a face must show it is alive: off, warn, require")	\
 	X(match_threshold, DOUBLE, "0.5", 0, 2, NULL, NULL, 1,		\
 	    "the largest descriptor distance that is a match")		\
 	X(match_margin, DOUBLE, "0.05", 0, 1, NULL, NULL, 1,		\

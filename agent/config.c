@@ -75,6 +75,9 @@ enum config_index {
 static const char *const config_policies[] = {
 	CONFIG_POLICIES(CONFIG_NAME) NULL
 };
+static const char *const config_liveness[] = {
+	CONFIG_LIVENESS(CONFIG_NAME) NULL
+};
 static const char *const config_detectors[] = {
 	CONFIG_DETECTORS(CONFIG_NAME) NULL
 };

@@ -23,6 +23,7 @@
 
 #define CONFIG_ENUM(id, name)	CONFIG_##id,
 enum config_policy { CONFIG_POLICIES(CONFIG_ENUM) };
+enum config_liveness { CONFIG_LIVENESS(CONFIG_ENUM) };
 enum config_detector { CONFIG_DETECTORS(CONFIG_ENUM) };
 enum config_log_level { CONFIG_LOG_LEVELS(CONFIG_ENUM) };
 #undef CONFIG_ENUM

@@ -997,7 +997,7 @@ agent_sighup(struct loop *l, int signo, void *arg)
 	config_free(&a->conf);
 	a->conf = c;
 	log_init("gatehouse-agent", (enum log_level)a->conf.log_level);
-	decide_params_from_config(&a->decide, &a->conf, 0);
+	decide_params_from_config(&a->decide, &a->conf);
 	if (voice) {
 		agent_child_close(a, &a->speaker, 0);
 		if (a->speaker.pid == -1 && a->speaker.timer == 0)
@@ -1125,7 +1125,7 @@ agent_run(const char *conf_path)
 		goto out;
 	log_debug("keys: %s, signing with key %08x", keys,
 	    pass_keyring_current(a.keyring));
-	decide_params_from_config(&a.decide, &a.conf, 0);
+	decide_params_from_config(&a.decide, &a.conf);
 	access_init(&a);
 
 	/* The door first: without it, nothing else is worth starting. */

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "liveness.h"
 #include "pass.h"
 #include "store.h"
 #include "worker.h"
@@ -89,6 +90,8 @@ struct agent_track {
 	char			 pass[STORE_PASS_ID_LEN + 1];
 	const char		*pass_via;	/* "qr" or "pin" */
 	int64_t			 otp_person;
+
+	struct liveness		 live;		/* liveness.h */
 
 	struct agent_photo	 photos[AGENT_TRACK_PHOTOS];
 	int			 nphotos;

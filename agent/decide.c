@@ -73,7 +73,9 @@
  *   WATCHING, AWAITING --(end, nothing to say)-----------> ENDED
  *
  * A pass or PIN "may still open" at qr and qr+face doors, at pin doors that
- * allow it, and at face+pin and face+otp doors once the face part held (K votes were
+ * allow it, at face doors whose matched face has yet to pass a required
+ * liveness check (a blink may come), and at face+pin and face+otp doors
+ * once the face part held (K votes were
  * seen at or after N): there the visitor may still be fumbling for the
  * phone or the keypad, so the track waits for it until it ends.
  *
@@ -147,8 +149,7 @@ struct decider {
 
 /* Fills P from the configuration. */
 void
-decide_params_from_config(struct decide_params *p, const struct config *c,
-    int require_liveness)
+decide_params_from_config(struct decide_params *p, const struct config *c)
 {
 	p->match_threshold = c->match_threshold;
 	p->match_margin = c->match_margin;
@@ -157,7 +158,7 @@ decide_params_from_config(struct decide_params *p, const struct config *c,
 	p->votes_n = c->match_votes.n;
 	p->policy = (enum config_policy)c->policy;
 	p->allow_pin_only = c->allow_pin_only;
-	p->require_liveness = require_liveness;
+	p->require_liveness = c->liveness == CONFIG_LIVENESS_REQUIRE;
 }
 
 /* Returns 1 if X is a finite distance or margin (0 to 2 in practice). */
@@ -341,7 +342,9 @@ decide_may_still_open(const struct decider *d)
 {
 	switch (d->p.policy) {
 	case CONFIG_POLICY_FACE:
-		return 0;
+		/* A face that matched may still show it is alive. */
+		return d->face_held && d->p.require_liveness &&
+		    !d->liveness_passed;
 	case CONFIG_POLICY_FACE_PIN:
 	case CONFIG_POLICY_FACE_OTP:
 		return d->face_held;

@@ -82,9 +82,9 @@ struct decide_result {
 
 struct decider;
 
-/* Fills P from the configuration C (require_liveness is not in it). */
+/* Fills P from the configuration C. */
 void		 decide_params_from_config(struct decide_params *p,
-		     const struct config *c, int require_liveness);
+		     const struct config *c);
 /* A decider for a new track, or NULL if P is out of range. */
 struct decider	*decider_new(const struct decide_params *p);
 void		 decider_free(struct decider *);

@@ -25,6 +25,8 @@ static const struct {
 	    "FILE_B" },
 	{ "match", cmd_match_exec, "match [--threshold T] FILE..." },
 	{ "verify-log", cmd_verify_log_exec, "verify-log [-d DATA_DIR]" },
+	{ "calibrate", cmd_calibrate_exec, "calibrate [-f FILE] "
+	    "[-d DATA_DIR] [--json]" },
 	{ "dial-stdio", cmd_dial_stdio_exec, "dial-stdio [-f FILE] "
 	    "[-S SOCKET]" },
 };

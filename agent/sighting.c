@@ -80,6 +80,7 @@ sighting_track_new(struct agent *a, const struct worker_face *f)
 	t->last_ms = f->time_ms;
 	t->nearest = DECIDE_NOBODY;
 	t->nearest_distance = INFINITY;
+	liveness_init(&t->live);
 	if ((t->decider = decider_new(&a->decide)) == NULL) {
 		free(t);
 		return NULL;
@@ -291,6 +292,20 @@ sighting_visit(struct agent *a, struct agent_track *t,
 	agent_say(a, "wait", a->conf.voice_wait);
 }
 
+static const char *
+sighting_liveness_name(enum decide_liveness l)
+{
+	switch (l) {
+	case DECIDE_LIVENESS_PASSED:
+		return "passed";
+	case DECIDE_LIVENESS_FAILED:
+		return "failed";
+	case DECIDE_LIVENESS_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
 /*
  * A granted track: the event (with the pass the track was shown, if the
  * grant used it), the pulse, the welcome (agent_grant).
@@ -317,6 +332,9 @@ sighting_granted(struct agent *a, struct agent_track *t,
 	 * The pass or PIN the decider was fed is what let them in, except
 	 * at a face door where the face came first.
 	 */
+	if (a->conf.liveness != CONFIG_LIVENESS_OFF)
+		cJSON_AddStringToObject(d, "liveness",
+		    sighting_liveness_name(t->live.verdict));
 	if (t->pass[0] != '\0' && (r->reason != DECIDE_REASON_MATCH ||
 	    a->decide.policy != CONFIG_POLICY_FACE)) {
 		pass = t->pass;
@@ -438,6 +456,34 @@ sighting_live(struct agent *a, struct agent_track *t,
 	free(line);
 }
 
+/*
+ * The track's liveness from one more gated frame. Its failure is an alarm
+ * "spoof-suspected" with the photo, once per track: under "require" the
+ * decider then asks the guard (an uncertain visit), under "warn" a grant
+ * stands, flagged.
+ */
+static void
+sighting_liveness(struct agent *a, struct agent_track *t,
+    const struct worker_face *f)
+{
+	char	 hash[STORE_HASH_LEN + 1];
+	cJSON	*d;
+
+	if (a->conf.liveness == CONFIG_LIVENESS_OFF || !f->quality_pass ||
+	    t->live.verdict != DECIDE_LIVENESS_UNKNOWN ||
+	    liveness_frame(&t->live, f->landmarks) != DECIDE_LIVENESS_FAILED)
+		return;
+	sighting_store_photo(a, t, 0, hash);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "reason", t->live.why);
+	cJSON_AddNumberToObject(d, "track", (double)t->id);
+	if (hash[0] != '\0')
+		cJSON_AddStringToObject(d, "photo", hash);
+	if (t->verdict == DECIDE_GRANTED)
+		cJSON_AddBoolToObject(d, "granted", 1);
+	agent_alarm(a, "spoof-suspected", d);
+}
+
 static void
 sighting_face(struct agent *a, struct worker_face *f)
 {
@@ -458,6 +504,7 @@ sighting_face(struct agent *a, struct worker_face *f)
 		t->last_ms = f->time_ms;
 	sighting_live(a, t, f);
 	kept = sighting_keep_photo(t, f);
+	sighting_liveness(a, t, f);
 	if (t->verdict != DECIDE_NONE) {
 		/* A visit gets the better photos that come after. */
 		if (t->visit_id != 0 && kept >= 0) {
@@ -480,7 +527,9 @@ sighting_face(struct agent *a, struct worker_face *f)
 	m.second_distance = second.distance;
 	m.deny_listed = (p = agent_person(a, best.identity)) != NULL &&
 	    p->deny_listed;
-	m.liveness = DECIDE_LIVENESS_UNKNOWN;
+	/* Only "require" lets liveness decide; "warn" flags (above). */
+	m.liveness = a->decide.require_liveness ? t->live.verdict :
+	    DECIDE_LIVENESS_UNKNOWN;
 	m.quality = f->quality_pass;
 	if (f->quality_pass && best.identity != DECIDE_NOBODY &&
 	    best.distance < t->nearest_distance) {

@@ -244,7 +244,7 @@ check people 'assert d["people"][0]["templates"] == 3, d'
 # approve --enroll --valid-for: a person made from the visit's face.
 ok approve approve "$A" --name "Kit H" --email kit@example.org \
     --valid-for 2h --enroll
-check approve 'keys(d, "visit person templates pass token pin not_before expires doors")
+check approve 'keys(d, "visit person templates id pass token pin not_before expires doors")
 assert d["visit"] == '"$A"' and d["person"] == "Kit H", d
 assert d["templates"] >= 1, d
 pass_ok(d)
@@ -271,7 +271,7 @@ err 3 not-found approvenf approve 99999
 # approve --valid: from 09:00 UTC to 17:00 at +02:00, six hours.
 ok approve approve "$B" --name Bob \
     --valid 2030-01-01T09:00:00Z..2030-01-01T17:00:00+02:00
-check approve 'keys(d, "visit person pass token pin not_before expires doors")
+check approve 'keys(d, "visit person id pass token pin not_before expires doors")
 assert d["visit"] == '"$B"' and d["person"] == "Bob", d
 pass_ok(d)
 assert d["not_before"] == 1893488400000, d

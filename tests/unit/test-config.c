@@ -772,6 +772,7 @@ TEST(test_dump)
 	    "voice_refused \"No entry\"\n"
 	    "voice_code \"Type the code\"\n"
 	    "policy pin\n"
+	    "liveness require\n"
 	    "allow_pin_only yes\n"
 	    "match_threshold 0.1\n"
 	    "match_margin 1e-3\n"

@@ -313,11 +313,32 @@ TEST(liveness_failed_or_required)
 	CHECK_INT(feed(d, vote(A), 1, 5), DECIDE_UNCERTAIN);
 	decider_free(d);
 
-	/* Required: unknown liveness is not enough ... */
+	/*
+	 * Required: unknown liveness is not enough; the matched face waits
+	 * for it while the track lasts, and goes to the guard at its end ...
+	 */
 	p.require_liveness = 1;
 	d = decider_new(&p);
 	CHECK_INT(feed(d, vote(A), 4, 0), DECIDE_NONE);
-	CHECK_INT(feed(d, vote(A), 1, 4), DECIDE_UNCERTAIN);
+	CHECK_INT(feed(d, vote(A), 3, 4), DECIDE_NONE);
+	CHECK_INT(decider_end(d, 7), DECIDE_UNCERTAIN);
+	decider_result(d, &r);
+	CHECK_STR(decide_reason_name(r.reason), "liveness");
+	decider_free(d);
+
+	/* ... a blink after the votes opens ... */
+	d = decider_new(&p);
+	CHECK_INT(feed(d, vote(A), 6, 0), DECIDE_NONE);
+	m = vote(A);
+	m.liveness = DECIDE_LIVENESS_PASSED;
+	CHECK_INT(decider_observe(d, 6, &m), DECIDE_GRANTED);
+	decider_free(d);
+
+	/* ... a failure while waiting does not. */
+	d = decider_new(&p);
+	CHECK_INT(feed(d, vote(A), 6, 0), DECIDE_NONE);
+	m.liveness = DECIDE_LIVENESS_FAILED;
+	CHECK_INT(decider_observe(d, 6, &m), DECIDE_UNCERTAIN);
 	decider_result(d, &r);
 	CHECK_STR(decide_reason_name(r.reason), "liveness");
 	decider_free(d);
