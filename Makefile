@@ -87,7 +87,7 @@ CONSOLE_MAIN_SRCS = console/gatehouse.c
 TEST_LIB_SRCS	 = tests/unit/test.c
 UNIT_TESTS	 = image weights gallery ssd equiv identity store loop lineio \
 		   config voice door camera proto track decide worker control outbox \
-		   pass ratelimit
+		   pass ratelimit liveness
 CONSOLE_TESTS	 = batch render conf
 TOOLS		 = ppm-from
 FUZZ_TARGETS	 = image weights lineio config mjpeg proto decide worker-msg \

@@ -18,8 +18,10 @@
  *   is a residual over 0.05: above the noise by four times and well below
  *   what a turned head gives.
  *
- *   Frozen: a residual under 0.0005 is the same pixels; three such frames
- *   in a row (0.2 s at 15 fps) are a still image.
+ *   Frozen: landmarks that moved less than 0.0005 of the inter-ocular
+ *   distance (a twentieth of a pixel on a face 100 pixels wide) are the
+ *   same pixels; three such frames in a row (0.2 s at 15 fps) are a still
+ *   image.
  *
  *   Rigid: LIVENESS_RIGID_FRAMES (12, 0.8 s at 15 fps) gated frames with
  *   neither blink nor motion. A living face blinks every 2 to 10 s, so
@@ -32,8 +34,8 @@
 
 #include "liveness.h"
 
-#define LIVENESS_BLINK_RATIO	0.94	/* closed: EAR below this x median */
-#define LIVENESS_OPEN_RATIO	0.97	/* open again: at least this */
+#define LIVENESS_BLINK_RATIO	0.96	/* closed: EAR below this x median */
+#define LIVENESS_OPEN_RATIO	0.985	/* open again: at least this */
 #define LIVENESS_EAR_MIN	3	/* frames before a median means much */
 #define LIVENESS_MOTION		0.05	/* residual of a non-rigid change */
 #define LIVENESS_FROZEN		0.0005	/* residual of the same pixels */
@@ -126,6 +128,23 @@ liveness_residual(const double a[FACE_LANDMARKS][2],
 	return sqrt(r / FACE_LANDMARKS) / iod;
 }
 
+/* The RMS distance of B's landmarks from A's, over A's eye distance. */
+static double
+liveness_still(const double a[FACE_LANDMARKS][2],
+    const double b[FACE_LANDMARKS][2])
+{
+	double	le[2], re[2], r = 0, iod;
+	int	i;
+
+	liveness_centre(a, 36, 42, le);
+	liveness_centre(a, 42, 48, re);
+	if (!((iod = hypot(le[0] - re[0], le[1] - re[1])) > 0))
+		return INFINITY;
+	for (i = 0; i < FACE_LANDMARKS; i++)
+		r += pow(a[i][0] - b[i][0], 2) + pow(a[i][1] - b[i][1], 2);
+	return sqrt(r / FACE_LANDMARKS) / iod;
+}
+
 static int
 liveness_cmp(const void *a, const void *b)
 {
@@ -168,8 +187,8 @@ liveness_frame(struct liveness *l, const double p[FACE_LANDMARKS][2])
 	}
 	l->frames++;
 
-	/* Frozen: the same landmarks again and again. */
-	if (l->frames > 1 && liveness_residual(l->last, p) < LIVENESS_FROZEN) {
+	/* Frozen: the same landmarks, where they were, again and again. */
+	if (l->frames > 1 && liveness_still(l->last, p) < LIVENESS_FROZEN) {
 		if (++l->frozen >= LIVENESS_FROZEN_FRAMES)
 			return liveness_final(l, DECIDE_LIVENESS_FAILED,
 			    "frozen");

@@ -15,7 +15,8 @@
  *            the landmarks still differ by more than a threshold. A head
  *            that turns or a face that speaks does that; a photo held up
  *            and moved about does not.
- *   frozen   consecutive frames with the very same landmarks: no camera
+ *   frozen   consecutive frames with the very same landmarks, in the very
+ *            same place: no camera
  *            gives that of a living face (sensor noise alone moves them),
  *            a still image replayed does.
  *

@@ -180,10 +180,9 @@ notify_event(struct agent *a, const struct store_event *ev,
 	if (*c->webhook_url == '\0' ||
 	    !notify_listed(c->notify_webhook, ev->type))
 		return;
+	/* Its "event" id (and a new visit's) are the store's to set. */
 	if ((event = agent_event_json(a, ev)) == NULL)
 		return;
-	/* Not in the store yet: the row's idempotency key names it. */
-	cJSON_DeleteItemFromObjectCaseSensitive(event, "event");
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "event", event);
 	notify_add(nr, "webhook", "webhook", o);

@@ -14,8 +14,8 @@
  *
  * A channel that is not configured gets no rows: an agent without a mail
  * server queues no mail. Texts hold no personal data beyond what the
- * recipient may see: the admins' mail names the visit, not the visitor's
- * address.
+ * recipient may see: the admins' mail says where and when a visitor
+ * waits, not who they said they are.
  */
 #ifndef NOTIFY_H
 #define NOTIFY_H

@@ -98,7 +98,10 @@ struct outbox_config {
 	int		 concurrency;		/* transfers at once */
 	int64_t		 backoff_ms;		/* the first retry's wait */
 	int64_t		 backoff_max_ms;	/* the longest wait */
-	int64_t		 timeout_ms;		/* one whole try */
+	int64_t		 timeout_ms;		/* one whole try; connecting
+						   (for mail, up to the
+						   server's greeting) gets
+						   15 s of it at most */
 };
 
 /*

@@ -260,7 +260,6 @@ sighting_visit(struct agent *a, struct agent_track *t,
 		ev.type = type;
 		ev.door = a->conf.door_name;
 		ev.details = details;
-		/* The admins' mail names the visit: known only inside. */
 		memset(&nr, 0, sizeof nr);
 		notify_event(a, &ev, &nr);
 		rc = store_visit_add_outbox(a->store, a->conf.door_name, now,
@@ -470,8 +469,15 @@ sighting_liveness(struct agent *a, struct agent_track *t,
 	cJSON	*d;
 
 	if (a->conf.liveness == CONFIG_LIVENESS_OFF || !f->quality_pass ||
-	    t->live.verdict != DECIDE_LIVENESS_UNKNOWN ||
-	    liveness_frame(&t->live, f->landmarks) != DECIDE_LIVENESS_FAILED)
+	    t->live.verdict != DECIDE_LIVENESS_UNKNOWN)
+		return;
+	liveness_frame(&t->live, f->landmarks);
+	log_debug("liveness: track %llu frame %d, EAR %.4f (lowest %.3f of "
+	    "the median), residual %.4f: %s", (unsigned long long)t->id,
+	    t->live.frames, liveness_ear(f->landmarks),
+	    t->live.min_ear_ratio, t->live.max_residual,
+	    t->live.why != NULL ? t->live.why : "unknown");
+	if (t->live.verdict != DECIDE_LIVENESS_FAILED)
 		return;
 	sighting_store_photo(a, t, 0, hash);
 	d = cJSON_CreateObject();
@@ -479,6 +485,11 @@ sighting_liveness(struct agent *a, struct agent_track *t,
 	cJSON_AddNumberToObject(d, "track", (double)t->id);
 	if (hash[0] != '\0')
 		cJSON_AddStringToObject(d, "photo", hash);
+	if (t->nearest != DECIDE_NOBODY && isfinite(t->nearest_distance)) {
+		cJSON_AddNumberToObject(d, "nearest", (double)t->nearest);
+		cJSON_AddNumberToObject(d, "distance",
+		    round(t->nearest_distance * 1e4) / 1e4);
+	}
 	if (t->verdict == DECIDE_GRANTED)
 		cJSON_AddBoolToObject(d, "granted", 1);
 	agent_alarm(a, "spoof-suspected", d);

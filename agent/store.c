@@ -1115,9 +1115,16 @@ store_event_insert(struct store *st, const struct store_event *ev,
 	}
 	sqlite3_finalize(stmt);
 
+	/*
+	 * A webhook carries its event as the consoles see it, whose id (and
+	 * a new visit's) only this transaction knows: they are set here.
+	 */
 	if (store_prepare(st, "INSERT INTO outbox (event_id, kind, "
-	    "destination, payload, next_try) VALUES (?, ?, ?, ?, ?)", &stmt,
-	    cause) != 0)
+	    "destination, payload, next_try) VALUES (?1, ?2, ?3, CASE WHEN "
+	    "?2 = 'webhook' AND json_valid(?4) AND json_type(?4, '$.event') = "
+	    "'object' THEN CASE WHEN ?6 IS NULL THEN json_set(?4, "
+	    "'$.event.event', ?1) ELSE json_set(?4, '$.event.event', ?1, "
+	    "'$.event.visit', ?6) END ELSE ?4 END, ?5)", &stmt, cause) != 0)
 		goto out;
 	for (i = 0; i < nob; i++) {
 		sqlite3_reset(stmt);
@@ -1126,6 +1133,7 @@ store_event_insert(struct store *st, const struct store_event *ev,
 		store_bind_text(stmt, 3, ob[i].destination);
 		store_bind_text(stmt, 4, ob[i].payload);
 		sqlite3_bind_int64(stmt, 5, ob[i].next_try);
+		store_bind_id(stmt, 6, row.visit_id);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			store_error(st, cause, "add outbox row");
 			goto out;

@@ -129,7 +129,11 @@ struct store_event {
 	char		 hash[STORE_HASH_LEN + 1];
 };
 
-/* A notification to queue with the event that caused it. */
+/*
+ * A notification to queue with the event that caused it. A webhook's
+ * payload {"event": E} gets E's "event" (the event's id) and "visit" (its
+ * visit's id, when it has one) set as it is stored.
+ */
 struct store_outbox {
 	const char	*kind;		/* "email", "webhook" or "sms" */
 	const char	*destination;

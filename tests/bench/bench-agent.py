@@ -1,8 +1,13 @@
 """The numbers of one bench-agent.sh run, from the files it left in the
 current directory: plan.txt (the visits), events.json (gatehouse events),
 door (the sim door's relay lines), status.jsonl and status.json (gatehouse
-status during and after the replay), rss.txt, cpu.txt and origin.txt.
-Prints one JSON line for table.py; bench-agent.sh explains the measures.
+status during and after the replay), rss.txt, cpu.txt and origin.txt; for a
+run with the outbox stalled (DETECTOR+stall) also outbox-before.json and
+outbox.json (gatehouse outbox before and after the replay), inflight.txt
+(the connections the stalled servers held, "SMTP HTTP", sampled with the
+status) and stall-smtp/stall.json, stall-http/stall.json (tests/tools/
+stall.py's counts). Prints one JSON line for table.py; bench-agent.sh
+explains the measures.
 
 Usage: bench-agent.py DETECTOR WALL_START WALL_READY WALL_END CORES
 With BENCH_AGENT_ROWS set, every grant and every other verdict goes to
@@ -197,6 +202,37 @@ out = {
 out["no_verdict"] = max(0, out["visits"] - out["granted"] - out["denied"] -
     out["pending"] - out["uncertain"])
 out["rss_sum_mb"] = round(out["rss_main_mb"] + out["rss_worker_mb"], 1)
+
+# The outbox stalled: what it had to do meanwhile.
+out["scenario"] = "plain"
+if os.path.exists("outbox.json"):
+    out["scenario"] = "stall"
+    before = {r["row"] for r in json.load(open("outbox-before.json"))["rows"]}
+    orows = json.load(open("outbox.json"))["rows"]
+    new = [r for r in orows if r["row"] not in before]
+    held = [[int(x) for x in l.split()] for l in open("inflight.txt")]
+    servers = {k: json.load(open("stall-%s/stall.json" % k))
+        for k in ("smtp", "http")}
+    out["outbox"] = {
+        # Rows queued before the replay (the passes' mails) and during it.
+        "rows_before": len(before),
+        "rows_during": len(new),
+        "mail_during": sum(1 for r in new if r["kind"] == "email"),
+        "webhooks_during": sum(1 for r in new if r["kind"] == "webhook"),
+        "queued_end": sum(1 for r in orows if r["state"] == "queued"),
+        "sent": sum(1 for r in orows if r["state"] == "sent"),
+        "failed": sum(1 for r in orows if r["state"] == "failed"),
+        # Tries ended: the agent gave up (SMTP) or the server hung up.
+        "tries_ended": sum(r["attempts"] for r in orows),
+        # Connections open on the stalled servers: tries in flight.
+        "inflight_max": max((a + b for a, b in held), default=0),
+        "inflight_mean": round(sum(a + b for a, b in held) /
+            max(1, len(held)), 1),
+        "inflight_smtp_max": servers["smtp"]["max_held"],
+        "inflight_http_max": servers["http"]["max_held"],
+        "connections_smtp": servers["smtp"]["accepted"],
+        "connections_http": servers["http"]["accepted"],
+    }
 print(json.dumps(out))
 if os.environ.get("BENCH_AGENT_ROWS"):
     for r in rows:

@@ -8,7 +8,8 @@
 # the visits granted, the frames dropped and the processes' peak RSS.
 #
 # Usage: bench-agent.sh AGENT CONSOLE MODELS FACES [DETECTOR...]
-# (detectors: tiny, the default, and ssd). Environment: VISITS=N (30);
+# (detectors: tiny, the default, and ssd; DETECTOR+stall is the same run
+# with notifications stalled, below). Environment: VISITS=N (30);
 # BENCH_AGENT_CONF, more gatehouse.conf lines ("inference_threads 1");
 # BENCH_AGENT_KEEP=1 keeps the directories; BENCH_AGENT_ROWS=1 prints
 # every grant on stderr.
@@ -30,6 +31,21 @@
 # bench-agent.py for a file system without one), and from it each grant's
 # time from the first frame its face was on camera to the pulse line: the
 # target's measure, which also counts face frames dropped before the track.
+#
+# DETECTOR+stall: the outbox's mail server and webhook receiver accept
+# connections and never answer (tests/tools/stall.py), each connection
+# held 30 s before it is closed; every decision queues a webhook
+# (notify_webhook lists granted, denied, pending, uncertain and alarm), a
+# waiting visitor or an alarm also a mail (notify_email), and four passes
+# mailed before the replay keep the mail server's connections busy from
+# its first frame.
+# The sender tries four rows at once (OUTBOX_CONCURRENCY), each try
+# stalled until the server hangs up, then retried after its backoff, so
+# tries are in flight through the whole replay. Same visits, same
+# measures, and what the outbox did: rows queued, the most in flight at
+# once (connections open on the stalled servers, sampled with the
+# status), connections made. The claim it tests: a 30 s stall of the
+# mail server changes no decision's latency.
 set -eu
 AGENT=$(realpath "$1"); CONSOLE=$(realpath "$2"); MODELS=$(realpath "$3")
 FACES=$4
@@ -47,10 +63,13 @@ fi
 FACES=$(realpath "$FACES")
 export FACES
 tmp=$(mktemp -d)
+# The stalled servers (DETECTOR+stall) running now.
+stall_pids=
 if [ -n "${BENCH_AGENT_KEEP:-}" ]; then
 	echo "bench-agent: in $tmp" >&2
+	trap 'for p in $stall_pids; do kill $p 2>/dev/null || :; done' EXIT
 else
-	trap 'rm -rf "$tmp"' EXIT
+	trap 'for p in $stall_pids; do kill $p 2>/dev/null || :; done; rm -rf "$tmp"' EXIT
 fi
 # The worker runs as nobody: it reads the frames through the symlinks.
 chmod 755 "$tmp"
@@ -108,11 +127,55 @@ sample_cpu() {
 		print total - $5 - $6, total, a }' /proc/stat >> cpu.txt
 }
 
-# One run with detector $1, in its own directory.
+# How long a stalled server holds a connection, in s.
+STALL_HOLD=30
+
+# A TCP port on 127.0.0.1 nothing listens on.
+free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Stops the stalled servers.
+stall_stop() {
+	for _p in $stall_pids; do
+		kill "$_p" 2>/dev/null || true
+		wait "$_p" 2>/dev/null || true
+	done
+	stall_pids=
+}
+
+# Starts the stalled mail server and webhook receiver afresh on ports
+# $smtp_port and $http_port, their counts in stall-smtp/ and stall-http/.
+stall_start() {
+	stall_stop
+	rm -rf stall-smtp stall-http
+	/usr/bin/python3 "$ROOT/tests/tools/stall.py" "$PWD/stall-smtp" \
+	    "$smtp_port" "$STALL_HOLD" &
+	stall_pids="$stall_pids $!"
+	/usr/bin/python3 "$ROOT/tests/tools/stall.py" "$PWD/stall-http" \
+	    "$http_port" "$STALL_HOLD" &
+	stall_pids="$stall_pids $!"
+	wait_for '[ -f stall-smtp/.ready ] && [ -f stall-http/.ready ]'
+}
+
+# The connections the stalled servers hold now: "SMTP HTTP".
+stall_held() {
+	/usr/bin/python3 -c 'import json, sys
+print(" ".join(str(json.load(open(f))["held"]) for f in sys.argv[1:]))' \
+	    stall-smtp/stall.json stall-http/stall.json
+}
+
+# One run with detector $1, in its own directory; with $2 "stall", the
+# outbox's servers stall.
 run_detector() {
 	det=$1
-	mkdir "$tmp/$det"
-	cd "$tmp/$det"
+	stall=${2:-}
+	name=$det${stall:++$stall}
+	mkdir "$tmp/$name"
+	cd "$tmp/$name"
 	chmod 755 .
 	mkdir frames voice
 	# A grey 640x480 frame: a door camera's size, no face.
@@ -123,11 +186,27 @@ open(sys.argv[1], "wb").write(b"P6\n%d %d\n255\n" % (w, h) +
 	# Frame 0, a file of its own nothing reads before the worker does.
 	cp blank.ppm lead.ppm
 
+	notify=
+	if [ -n "$stall" ]; then
+		smtp_port=$(free_port)
+		http_port=$(free_port)
+		echo bench-webhook-key > webhook.key
+		chmod 600 webhook.key
+		notify="smtp_url smtp://127.0.0.1:$smtp_port
+mail_from door@example.org
+notify_email guard@example.org
+webhook_url http://127.0.0.1:$http_port/gatehouse
+webhook_secret_file $PWD/webhook.key
+notify_webhook granted,denied,pending,uncertain,alarm"
+		stall_start
+	fi
+
 	# Enrolment, with the same detector, on a camera that shows nothing.
 	cp blank.ppm frames/0000.ppm
 	write_conf <<EOF
 detector $det
 camera_loop yes
+$notify
 ${BENCH_AGENT_CONF:-}
 EOF
 	start_agent
@@ -137,7 +216,17 @@ EOF
 	    fail "people add biden: $(cat add.json)"
 	gh people add kit_harington "$FACES/kit_harington_1.jpg" > add.json ||
 	    fail "people add kit_harington: $(cat add.json)"
+	if [ -n "$stall" ]; then
+		for _i in 1 2 3 4; do
+			gh pass issue --name "Visitor $_i" \
+			    --email "visitor$_i@example.org" > pass.json ||
+			    fail "pass issue: $(cat pass.json)"
+		done
+		gh outbox --state queued > outbox-before.json
+	fi
 	stop_agent
+	# Servers that have seen nothing yet: the four mails wait queued.
+	[ -z "$stall" ] || stall_start
 
 	# The visits, each a photo not enrolled: plan.txt has one line per
 	# visit, "INDEX PERSON FIRST_FACE_FRAME".
@@ -165,6 +254,7 @@ with open("plan.txt", "w") as plan:
 EOF
 	write_conf <<EOF
 detector $det
+$notify
 ${BENCH_AGENT_CONF:-}
 EOF
 	: > door
@@ -178,9 +268,11 @@ EOF
 	# The replay's length and a minute more.
 	limit=$((wall_ready + frames * 67 + 60000))
 	: > status.jsonl
+	[ -z "$stall" ] || : > inflight.txt
 	while :; do
 		gh status > status.json
 		cat status.json >> status.jsonl
+		[ -z "$stall" ] || stall_held >> inflight.txt
 		! grep -q '"camera": *"ended"' status.json || break
 		[ "$(now_ms)" -lt "$limit" ] || fail "the replay did not end"
 		sleep 1
@@ -191,7 +283,9 @@ EOF
 	gh status > status.json
 	sample_rss
 	gh events --since 1h > events.json
+	[ -z "$stall" ] || gh outbox > outbox.json
 	stop_agent
+	stall_stop
 	/usr/bin/python3 "$here/bench-agent.py" "$det" "$wall_start" \
 	    "$wall_ready" "$end" "$(nproc)"
 	cd "$tmp"
@@ -207,8 +301,8 @@ fail() {
 }
 for det in "$@"; do
 	case $det in
-	tiny|ssd) ;;
+	tiny|ssd) run_detector "$det" ;;
+	tiny+stall|ssd+stall) run_detector "${det%+stall}" stall ;;
 	*) echo "bench-agent: unknown detector $det" >&2; exit 1 ;;
 	esac
-	run_detector "$det"
 done

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: Gatehouse and face-api (tfjs-backend-wasm, SIMD, one thread
 # under Node) on the same machine, in the same run, on the same image and
-# weights; then the door agent end to end (bench-agent.sh); then a table
-# with the ratios. Usage: run.sh MODELS BUILD_DIR [AGENT CONSOLE [FACES]]
+# weights; then the door agent end to end (bench-agent.sh), and again with
+# its outbox stalled (tiny+stall); then a table with the ratios.
+# Usage: run.sh MODELS BUILD_DIR [AGENT CONSOLE [FACES]]
 set -eu
 models=$1
 b=$2
@@ -33,7 +34,7 @@ cores=$(nproc)
 	node "$here/../reference/bench-peer.js" --models "$models" \
 	    --image "$tmp/frame.ppm" --runs 30 2>/dev/null
 	sh "$here/bench-agent.sh" "$agent" "$console" "$models" "$faces" \
-	    tiny ssd || echo "bench: the door agent bench failed" >&2
+	    tiny tiny+stall ssd || echo "bench: the door agent bench failed" >&2
 } > "$tmp/results.jsonl"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)

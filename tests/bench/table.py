@@ -54,7 +54,10 @@ def fmt3(d):
     return " / ".join("–" if d[k] is None else "%d" % d[k]
         for k in ("p50", "p95", "max"))
 
-agents = [r for r in rows if r.get("bench") == "agent"]
+agents = [r for r in rows if r.get("bench") == "agent" and
+    r.get("scenario") != "stall"]
+stalls = [r for r in rows if r.get("bench") == "agent" and
+    r.get("scenario") == "stall"]
 for a in agents:
     name = f"door agent, {a['detector']}"
     def row(label, value, target=""):
@@ -76,6 +79,38 @@ for a in agents:
     row("peak RSS, main + worker",
         "%.0f + %.0f = %.0f MB" % (a["rss_main_mb"], a["rss_worker_mb"],
         a["rss_sum_mb"]), "≤ 120 MB")
+
+# The same agent with its outbox stalled (bench-agent.sh DETECTOR+stall),
+# beside the run without notifications.
+def fmt2(d):
+    return " / ".join("–" if d[k] is None else "%d" % d[k]
+        for k in ("p50", "p95"))
+
+for s in stalls:
+    a = next((x for x in agents if x["detector"] == s["detector"]), None)
+    o = s["outbox"]
+    name = f"door agent, {s['detector']}"
+    def row(label, value, target=""):
+        print(f"| {name}: {label} | | {value} | | | | {target} |")
+    def both(key):
+        return "%s → %s ms" % (fmt2(a[key]) if a else "–", fmt2(s[key]))
+    row("first face frame → pulse p50 / p95, outbox idle → stalled",
+        both("visible_to_pulse_ms"), "unchanged")
+    row("latency_ms p50 / p95, outbox idle → stalled", both("latency_ms"),
+        "unchanged")
+    row("frames dropped; the rest of the machine's CPU, outbox idle → "
+        "stalled", "%s → %d of %d; %s → %.0f%%" % (
+        "%d" % a["dropped"] if a else "–", s["dropped"], s["frames"],
+        "%.0f%%" % a["other_cpu_pct"] if a else "–", s["other_cpu_pct"]))
+    row("outbox stalled: visits granted; rows queued (mail + webhooks); "
+        "in flight mean / max; connections SMTP + HTTP",
+        "%d of %d; %d before + %d during (%d + %d), %d sent; %.1f / %d; "
+        "%d + %d" % (s["granted"], s["visits"],
+        o["rows_before"], o["rows_during"], o["mail_during"],
+        o["webhooks_during"], o["sent"], o["inflight_mean"],
+        o["inflight_max"],
+        o["connections_smtp"], o["connections_http"]))
+
 if agents:
     a = agents[0]
     print(f"\nDoor agent: {a['visits']} visits of 3 enrolled people at "
@@ -87,3 +122,14 @@ if agents:
         for x in agents) + ". The rest of the machine used " +
         ", ".join("%.0f%% (%s)" % (x["other_cpu_pct"], x["detector"])
         for x in agents) + " of the CPUs meanwhile.")
+if stalls:
+    print("\nOutbox stalled: the same visits, with every decision queuing "
+        "a webhook and every waiting visitor or alarm a mail, to a mail "
+        "server and "
+        "a webhook receiver that accept connections and never answer, "
+        "each connection held 30 s (tests/tools/stall.py; the agent gives "
+        "up a silent mail server after 15 s, its connect timeout, and "
+        "retries after its backoff); four passes "
+        "mailed before the replay fill the sender's four slots from the "
+        "first frame. In flight: the connections open on the stalled "
+        "servers, sampled once a second.")

@@ -1045,11 +1045,22 @@ TEST(visit_add_seen_photos)
 	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM visit_photos"), 3);
 	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM events"), 1);
 	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM outbox"), 0);
-	CHECK_INT(store_visit_add_outbox(st, "front", 4000, p1, d1, &ev, ob, 1,
+	/* A webhook's event gets the ids of the event and the new visit. */
+	ob[1].kind = "webhook";
+	ob[1].destination = "webhook";
+	ob[1].payload = "{\"event\":{\"type\":\"pending\",\"event\":0}}";
+	CHECK_INT(store_visit_add_outbox(st, "front", 4000, p1, d1, &ev, ob, 2,
 	    &vid2, &eid, &cause), 0);
 	CHECK_INT(eid, 2);
 	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM outbox WHERE "
-	    "event_id = 2"), 1);
+	    "event_id = 2"), 2);
+	CHECK_INT(t_raw_int(dir, "SELECT payload ->> '$.event.event' FROM "
+	    "outbox WHERE kind = 'webhook'"), 2);
+	CHECK_INT(t_raw_int(dir, "SELECT payload ->> '$.event.visit' = "
+	    "(SELECT max(id) FROM visits) FROM outbox WHERE kind = 'webhook'"),
+	    1);
+	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'email' AND payload = 'A visitor'"), 1);
 	l = t_last_event(st);
 	CHECK_INT(l.visit_id, vid2);
 	CHECK_INT(t_verify(st, &count, &bad), 0);
