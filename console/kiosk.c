@@ -1,33 +1,52 @@
 /*
  * The kiosk on the door's screen (kiosk.h): what the camera sees and what
- * the door decided, in big letters, and a form for a waiting visitor.
+ * the door decided, in big letters, a form for a waiting visitor, and a
+ * keypad for the PIN of a pass.
  *
  * Screens. The kiosk shows one screen at a time (enum kiosk_screen_id,
  * the table kiosk_screens): idle, a hint about the face ("step closer"),
- * a result (welcome, sorry), the visitor's form, thanks, out of order. A
- * hint or a result goes back by itself after its timeout; what it goes
- * back to is the form while one is open, else idle. The form belongs to
- * one pending visit and stays open, under any result that comes over it,
- * until it is sent, its visit is decided, or no key was pressed for
- * KIOSK_FORM_IDLE_MS.
+ * a result (welcome, sorry), the visitor's form, thanks, the PIN entry, a
+ * refused PIN, out of order. A hint or a result goes back by itself after
+ * its timeout; what it goes back to is the form while one is open, else
+ * idle. The form belongs to one pending visit and stays open, under any
+ * result that comes over it, until it is sent, its visit is decided, or
+ * no key was pressed for KIOSK_FORM_IDLE_MS. The PIN entry does not stay
+ * under anything: what was typed is wiped whenever another screen shows
+ * (kiosk_show), so digits never outlive the screen that hides them.
  *
  *   idle --sighting--> closer/still/light/moment --timeout--> idle
  *   any  --granted/denied--> welcome/sorry --timeout--> form or idle
  *   any  --pending/uncertain--> form --Enter on the last field--> thanks
  *   form --2 min without a key--> idle
+ *   idle, hint or result --digit--> pin
+ *   pin  --Enter--> welcome (granted) or pin refused --timeout--> form or idle
+ *   pin  --Escape, or 30 s without a key--> form or idle
  *   any  --connection lost--> out of order --reconnected--> form or idle
+ *
+ * A pending visitor seen while a PIN is typed gets their form under the
+ * PIN screen, shown when it is done; a result the door announces
+ * meanwhile (a welcome, a sorry, a guard's decision) replaces the PIN
+ * screen. The agent also announces the answer to a PIN as a "granted" or
+ * "denied" event with the PIN's reason; while the kiosk shows that
+ * answer, such an event is its echo and is dropped, so that "This code
+ * has expired" is not replaced by a plain "Sorry".
  *
  * Keys. The terminal's bytes are read here, not by curses (which only
  * draws): kiosk_input_byte() decodes UTF-8 and swallows every escape
  * sequence (CSI, SS3, OSC and other strings, X10 mouse reports) and turns
- * the rest into keys (enum kiosk_key). Each screen names its key handler
- * in the table; only the form has one, so everything typed elsewhere is
- * dropped. A PIN screen for passes would be one more row with a handler
- * (and idle's handler a key that opens it).
+ * the rest into keys (enum kiosk_key); an ESC that nothing follows within
+ * KIOSK_ESC_MS is the Escape key, and the keypad's application-mode
+ * digits and Enter (SS3 p to y, SS3 M) are digits and Enter. Each screen
+ * names its key handler in the table: the form is a line editor per
+ * field; the PIN screen takes digits (at most KIOSK_PIN_MAX), Backspace,
+ * Ctrl-U, Enter and Escape; idle, the hints and the results take only a
+ * digit, which opens the PIN screen with it; out of order takes nothing.
+ * Everything else typed is dropped.
  *
  * Time. One loop timer wakes the loop at the earliest deadline (a
- * screen's timeout, the form's idle limit, the next reconnection);
- * kiosk_check() runs the deadlines that have passed before each draw.
+ * screen's timeout, the form's idle limit, the next reconnection, a lone
+ * ESC becoming Escape); kiosk_check() runs the deadlines that have passed
+ * before each draw.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -89,6 +108,20 @@
 #define KIOSK_CALL_S		10
 /* The largest scale of the big letters (each pixel s x s half cells). */
 #define KIOSK_SCALE_MAX		3
+/*
+ * What the agent takes as a PIN (doc/PASSES, section 7): 4 to 10 digits.
+ * The PIN screen takes no more than the longest, and sends no fewer than
+ * the shortest: a shorter code is refused as bad-request and still counts
+ * as a failed attempt towards the door's lockout.
+ */
+#define KIOSK_PIN_MIN		4
+#define KIOSK_PIN_MAX		10
+/*
+ * A PIN screen no one types into for 30 s is given up: long enough to find
+ * a code in a mail, short enough that a half-typed code does not wait for
+ * the next person.
+ */
+#define KIOSK_PIN_IDLE_MS	30000
 
 /* Keys other than characters: above every code point. */
 enum kiosk_key {
@@ -97,6 +130,7 @@ enum kiosk_key {
 	KIOSK_KEY_KILL,		/* Ctrl-U: erase the field */
 	KIOSK_KEY_NEXT,		/* Tab, Down */
 	KIOSK_KEY_PREV,		/* Shift-Tab, Up */
+	KIOSK_KEY_ESCAPE,	/* a lone ESC */
 };
 
 /* Where the decoder of the terminal's bytes is. */
@@ -134,6 +168,8 @@ enum kiosk_screen_id {
 	KIOSK_WAIT,		/* a visitor who has sent the form, again */
 	KIOSK_APPROVED,
 	KIOSK_EXPIRED,		/* the visit is no longer pending */
+	KIOSK_PIN,		/* typing a PIN */
+	KIOSK_PIN_REFUSED,	/* the agent's answer: why not */
 	KIOSK_OFFLINE,
 };
 
@@ -164,43 +200,50 @@ struct kiosk_screen {
 	kiosk_key_fn	*key;		/* NULL: keys are dropped */
 };
 
-static kiosk_key_fn kiosk_form_key;
+static kiosk_key_fn kiosk_form_key, kiosk_pin_key, kiosk_idle_key;
 
 static const struct kiosk_screen kiosk_screens[] = {
 	[KIOSK_IDLE] = { "WELCOME", NULL, "Welcome", "Welcome to %s",
-	    "Please look at the camera", KIOSK_TONE_PLAIN, 0, NULL },
+	    "Please look at the camera", KIOSK_TONE_PLAIN, 0,
+	    kiosk_idle_key },
 	[KIOSK_CLOSER] = { "STEP CLOSER", NULL, "Please step closer", NULL,
-	    NULL, KIOSK_TONE_PLAIN, KIOSK_HINT_MS, NULL },
+	    NULL, KIOSK_TONE_PLAIN, KIOSK_HINT_MS, kiosk_idle_key },
 	[KIOSK_STILL] = { "HOLD STILL", NULL,
 	    "Please look at the camera and hold still", NULL, NULL,
-	    KIOSK_TONE_PLAIN, KIOSK_HINT_MS, NULL },
+	    KIOSK_TONE_PLAIN, KIOSK_HINT_MS, kiosk_idle_key },
 	[KIOSK_LIGHT] = { "STEP INTO THE LIGHT", NULL,
 	    "Please step into the light", NULL, NULL, KIOSK_TONE_PLAIN,
-	    KIOSK_HINT_MS, NULL },
+	    KIOSK_HINT_MS, kiosk_idle_key },
 	[KIOSK_MOMENT] = { "ONE MOMENT", NULL, "One moment...", NULL, NULL,
-	    KIOSK_TONE_PLAIN, KIOSK_HINT_MS, NULL },
+	    KIOSK_TONE_PLAIN, KIOSK_HINT_MS, kiosk_idle_key },
 	[KIOSK_GRANTED] = { "WELCOME", "WELCOME, %s", "Welcome",
 	    "Welcome, %s", "Please come in", KIOSK_TONE_GOOD,
-	    KIOSK_RESULT_MS, NULL },
+	    KIOSK_RESULT_MS, kiosk_idle_key },
 	[KIOSK_DENIED] = { "SORRY", NULL, "Sorry, you cannot come in", NULL,
-	    NULL, KIOSK_TONE_BAD, KIOSK_RESULT_MS, NULL },
+	    NULL, KIOSK_TONE_BAD, KIOSK_RESULT_MS, kiosk_idle_key },
 	[KIOSK_FORM] = { "PLEASE WAIT", NULL,
 	    "Please wait, a guard has been called", NULL,
 	    "While you wait, please type your name and e-mail",
 	    KIOSK_TONE_WAIT, 0, kiosk_form_key },
 	[KIOSK_THANKS] = { "THANK YOU", NULL,
 	    "Thank you, a guard will be with you shortly", NULL, NULL,
-	    KIOSK_TONE_GOOD, KIOSK_THANKS_MS, NULL },
+	    KIOSK_TONE_GOOD, KIOSK_THANKS_MS, kiosk_idle_key },
 	[KIOSK_WAIT] = { "PLEASE WAIT", NULL,
 	    "Please wait, a guard has been called", NULL, NULL,
-	    KIOSK_TONE_WAIT, KIOSK_THANKS_MS, NULL },
+	    KIOSK_TONE_WAIT, KIOSK_THANKS_MS, kiosk_idle_key },
 	[KIOSK_APPROVED] = { "APPROVED", NULL,
 	    "Your visit has been approved", NULL,
 	    "A guard will be with you shortly", KIOSK_TONE_GOOD,
-	    2 * KIOSK_RESULT_MS, NULL },
+	    2 * KIOSK_RESULT_MS, kiosk_idle_key },
 	[KIOSK_EXPIRED] = { "SORRY", NULL, "Sorry, this request has expired",
 	    NULL, "Please look at the camera again", KIOSK_TONE_WAIT,
-	    2 * KIOSK_RESULT_MS, NULL },
+	    2 * KIOSK_RESULT_MS, kiosk_idle_key },
+	[KIOSK_PIN] = { "PIN", NULL,
+	    "Please type your PIN or one-time code", NULL, NULL,
+	    KIOSK_TONE_PLAIN, KIOSK_PIN_IDLE_MS, kiosk_pin_key },
+	[KIOSK_PIN_REFUSED] = { "SORRY", NULL,
+	    "Sorry, this code cannot be used", "%s", NULL, KIOSK_TONE_BAD,
+	    KIOSK_RESULT_MS, kiosk_idle_key },
 	[KIOSK_OFFLINE] = { "OUT OF ORDER", NULL,
 	    "Out of order \xe2\x80\x94 please call reception", NULL, NULL,
 	    KIOSK_TONE_BAD, 0, NULL },
@@ -242,6 +285,11 @@ struct kiosk {
 	char			*error;		/* what is wrong with it */
 	int64_t			 last_key;
 	int64_t			 submitted;	/* the last visit sent */
+
+	char			 pin[KIOSK_PIN_MAX + 1]; /* the PIN screen's */
+	size_t			 pin_len;
+	const char		*pin_error;	/* what is wrong with it */
+	int			 pin_answer;	/* the screen answers a PIN */
 
 	struct kiosk_input	 in;
 	uint64_t		 timer;
@@ -504,12 +552,27 @@ kiosk_form_typed(struct kiosk *k)
 	return 0;
 }
 
-/* Shows screen ID; ARG (the door, a person's name) fills its "%s". */
+/* Forgets the PIN being typed. */
+static void
+kiosk_pin_clear(struct kiosk *k)
+{
+	explicit_bzero(k->pin, sizeof k->pin);
+	k->pin_len = 0;
+	k->pin_error = NULL;
+}
+
+/*
+ * Shows screen ID; ARG (the door, a person's name, a reason) fills its
+ * "%s". Any screen but the PIN screen wipes the PIN being typed.
+ */
 static void
 kiosk_show(struct kiosk *k, enum kiosk_screen_id id, const char *arg)
 {
 	const struct kiosk_screen	*s = &kiosk_screens[id];
 
+	if (id != KIOSK_PIN)
+		kiosk_pin_clear(k);
+	k->pin_answer = 0;
 	k->screen = id;
 	free(k->headline);
 	free(k->fallback);
@@ -541,12 +604,31 @@ kiosk_resume(struct kiosk *k)
 		kiosk_show(k, KIOSK_IDLE, k->door);
 }
 
+static void	 kiosk_key(struct kiosk *, uint32_t);
+
+/*
+ * The terminal said nothing for KIOSK_ESC_MS: a sequence it was in the
+ * middle of is over, and an ESC that nothing followed was the Escape key.
+ */
+static void
+kiosk_input_pause(struct kiosk *k, int64_t now)
+{
+	enum kiosk_input_state	 was = k->in.state;
+
+	if (was == KIOSK_IN_GROUND || now - k->in.last < KIOSK_ESC_MS)
+		return;
+	k->in.state = KIOSK_IN_GROUND;
+	if (was == KIOSK_IN_ESC)
+		kiosk_key(k, KIOSK_KEY_ESCAPE);
+}
+
 /* Runs the deadlines that have passed. */
 static void
 kiosk_check(struct kiosk *k)
 {
 	int64_t	now = loop_now_ms();
 
+	kiosk_input_pause(k, now);
 	if (kiosk_form_open(k) && now - k->last_key >= KIOSK_FORM_IDLE_MS) {
 		kiosk_form_close(k);
 		if (k->screen == KIOSK_FORM)
@@ -561,13 +643,14 @@ kiosk_check(struct kiosk *k)
 static int64_t
 kiosk_deadline(struct kiosk *k)
 {
-	int64_t	when = 0, t[3];
+	int64_t	when = 0, t[4];
 	size_t	i;
 
 	t[0] = k->screen_until;
 	t[1] = kiosk_form_open(k) ? k->last_key + KIOSK_FORM_IDLE_MS : 0;
 	t[2] = k->retry_at;
-	for (i = 0; i < 3; i++) {
+	t[3] = k->in.state == KIOSK_IN_ESC ? k->in.last + KIOSK_ESC_MS : 0;
+	for (i = 0; i < 4; i++) {
 		if (t[i] != 0 && (when == 0 || t[i] < when))
 			when = t[i];
 	}
@@ -726,18 +809,17 @@ kiosk_pending(struct kiosk *k, const cJSON *ev)
 	if (visit == 0 || cJSON_IsTrue(updated))
 		return;
 	if (visit == k->submitted) {
-		if (k->screen != KIOSK_THANKS)
+		if (k->screen != KIOSK_THANKS && k->screen != KIOSK_PIN)
 			kiosk_show(k, KIOSK_WAIT, NULL);
 		return;
 	}
 	/* Someone typing keeps their form; a new face is not them. */
-	if (kiosk_form_open(k) && visit != k->visit && kiosk_form_typed(k)) {
-		kiosk_show(k, KIOSK_FORM, NULL);
-		return;
-	}
-	if (visit != k->visit)
+	if (visit != k->visit &&
+	    !(kiosk_form_open(k) && kiosk_form_typed(k)))
 		kiosk_form_start(k, visit);
-	kiosk_show(k, KIOSK_FORM, NULL);
+	/* Someone typing a PIN keeps the screen: the form comes after. */
+	if (k->screen != KIOSK_PIN)
+		kiosk_show(k, KIOSK_FORM, NULL);
 }
 
 /* A guard decided a visit: if it is the visitor here, tell them. */
@@ -760,12 +842,67 @@ kiosk_decided(struct kiosk *k, const cJSON *ev)
 		kiosk_show(k, KIOSK_DENIED, NULL);
 }
 
+/*
+ * The agent's reasons for refusing a PIN (doc/PROTOCOL 4.23), in words for
+ * a visitor.
+ */
+static const struct {
+	const char	*reason;
+	const char	*text;
+} kiosk_pin_reasons[] = {
+	{ "bad-pin", "Code not recognised" },
+	{ "expired", "This code has expired" },
+	{ "not-yet-valid", "This code is not valid yet" },
+	{ "wrong-door", "This code is not for this door" },
+	{ "revoked", "This code has been cancelled" },
+	{ "replay", "This code has already been used" },
+	{ "locked-out", "Too many attempts, please wait" },
+	{ "clock-untrusted", "Codes cannot be checked just now, please call "
+	    "reception" },
+	{ "policy", "PINs are not accepted at this door" },
+};
+
+/* The words of the agent's refusal REASON, or NULL when it is none. */
+static const char *
+kiosk_pin_refusal(const char *reason)
+{
+	size_t	i;
+
+	for (i = 0; reason != NULL &&
+	    i < sizeof kiosk_pin_reasons / sizeof *kiosk_pin_reasons; i++) {
+		if (strcmp(reason, kiosk_pin_reasons[i].reason) == 0)
+			return kiosk_pin_reasons[i].text;
+	}
+	return NULL;
+}
+
+/*
+ * Whether event EV is the agent's announcement of the answer to this
+ * kiosk's PIN (its "granted" or "denied" event, with a PIN's reason)
+ * while the screen shows that answer.
+ */
+static int
+kiosk_pin_echo(struct kiosk *k, const struct proto_reply *ev)
+{
+	const char	*reason = kiosk_string(ev->root, "reason");
+
+	if (!k->pin_answer || reason == NULL)
+		return 0;
+	if (strcmp(ev->type, "granted") == 0)
+		return strcmp(reason, "pin") == 0 || strcmp(reason, "otp") == 0;
+	if (strcmp(ev->type, "denied") == 0)
+		return kiosk_pin_refusal(reason) != NULL;
+	return 0;
+}
+
 /* One event from the agent. */
 static void
 kiosk_event(struct kiosk *k, const struct proto_reply *ev)
 {
 	const cJSON	*root = ev->root;
 
+	if (kiosk_pin_echo(k, ev))
+		return;
 	if (strcmp(ev->type, "sighting") == 0)
 		kiosk_sighting(k, kiosk_string(root, "quality"));
 	else if (strcmp(ev->type, "granted") == 0)
@@ -1008,6 +1145,117 @@ kiosk_form_key(struct kiosk *k, uint32_t key)
 	k->dirty = 1;
 }
 
+/* The PIN. */
+
+/*
+ * The words for an error reply CODE to "pin": an agent that knows no
+ * "pin" takes no PINs; input it does not take as a PIN (the kiosk sends
+ * only 4 to 10 digits) is a code not recognised; anything else is the
+ * agent's trouble, not the visitor's code.
+ */
+static const char *
+kiosk_pin_error(enum proto_error code)
+{
+	switch (code) {
+	case PROTO_ERR_UNKNOWN_COMMAND:
+		return kiosk_pin_refusal("policy");
+	case PROTO_ERR_BAD_REQUEST:
+		return kiosk_pin_refusal("bad-pin");
+	default:
+		return kiosk_pin_refusal("clock-untrusted");
+	}
+}
+
+/*
+ * Sends the PIN typed and shows the answer: the welcome (with the name
+ * greeted, if any) or why not. The digits are wiped as they are sent; a
+ * connection lost on the way is out of order, the PIN forgotten.
+ */
+static void
+kiosk_pin_send(struct kiosk *k)
+{
+	struct proto_reply	 rep;
+	const char		*result;
+	char			*cause;
+	cJSON			*args;
+
+	if (k->pin_len < KIOSK_PIN_MIN) {
+		k->pin_error = "Please type all the digits of your code";
+		k->dirty = 1;
+		return;
+	}
+	if (k->client == NULL) {
+		kiosk_resume(k);
+		return;
+	}
+	args = cJSON_CreateObject();
+	if (args == NULL || cJSON_AddStringToObject(args, "pin", k->pin) ==
+	    NULL)
+		fatalx("out of memory");
+	kiosk_pin_clear(k);
+	if (kiosk_call(k, "pin", args, &rep, &cause) != 0) {
+		kiosk_lost(k, cause);
+		free(cause);
+		return;
+	}
+	result = rep.ok ? kiosk_string(rep.result, "result") : NULL;
+	if (result != NULL && strcmp(result, "granted") == 0)
+		kiosk_show(k, KIOSK_GRANTED, kiosk_string(rep.result,
+		    "person"));
+	else if (rep.ok)
+		kiosk_show(k, KIOSK_PIN_REFUSED, kiosk_pin_refusal(
+		    kiosk_string(rep.result, "reason")));
+	else
+		kiosk_show(k, KIOSK_PIN_REFUSED, kiosk_pin_error(rep.code));
+	k->pin_answer = 1;
+	proto_reply_clear(&rep);
+	kiosk_drain(k);
+}
+
+/*
+ * The PIN screen's keys: digits (up to KIOSK_PIN_MAX), Backspace, Ctrl-U,
+ * Enter to send, Escape to give up. Any key keeps the screen a while
+ * longer.
+ */
+static void
+kiosk_pin_key(struct kiosk *k, uint32_t key)
+{
+	k->screen_until = loop_now_ms() + KIOSK_PIN_IDLE_MS;
+	switch (key) {
+	case KIOSK_KEY_ENTER:
+		kiosk_pin_send(k);
+		return;
+	case KIOSK_KEY_ESCAPE:
+		kiosk_resume(k);
+		return;
+	case KIOSK_KEY_BACKSPACE:
+		if (k->pin_len > 0)
+			k->pin[--k->pin_len] = '\0';
+		break;
+	case KIOSK_KEY_KILL:
+		kiosk_pin_clear(k);
+		break;
+	default:
+		if (key < '0' || key > '9' || k->pin_len >= KIOSK_PIN_MAX)
+			return;
+		k->pin[k->pin_len++] = (char)key;
+		k->pin[k->pin_len] = '\0';
+		break;
+	}
+	k->pin_error = NULL;
+	k->dirty = 1;
+}
+
+/* Idle, a hint or a result: a digit opens the PIN screen, typed into it. */
+static void
+kiosk_idle_key(struct kiosk *k, uint32_t key)
+{
+	if (key < '0' || key > '9' || k->client == NULL)
+		return;
+	kiosk_show(k, KIOSK_PIN, NULL);
+	kiosk_pin_key(k, key);
+}
+
 /* The keyboard. */
 
 /* A key: the screen's handler has it, if the screen has one. */
@@ -1150,6 +1398,8 @@ again:
 			kiosk_key(k, KIOSK_KEY_NEXT);
 		else if (b == 'M')
 			kiosk_key(k, KIOSK_KEY_ENTER);	/* keypad Enter */
+		else if (b >= 'p' && b <= 'y')
+			kiosk_key(k, '0' + (uint32_t)(b - 'p')); /* keypad */
 		else if (b < 0x20 || b == 0x1b)
 			goto again;
 		break;
@@ -1193,8 +1443,7 @@ kiosk_tty_cb(struct loop *l, int fd, int events, void *arg)
 		return;
 	}
 	now = loop_now_ms();
-	if (now - k->in.last > KIOSK_ESC_MS)
-		k->in.state = KIOSK_IN_GROUND;
+	kiosk_input_pause(k, now);
 	k->in.last = now;
 	for (i = 0; i < n; i++)
 		kiosk_input_byte(k, buf[i]);
@@ -1451,6 +1700,32 @@ kiosk_draw_form(struct kiosk *k, int y, int *cy, int *cx)
 	attrset(A_NORMAL);
 }
 
+/*
+ * The PIN typed, on row Y: a dot for each digit, never the digit, in a
+ * field as wide as the longest PIN; the cursor after the last dot.
+ */
+static void
+kiosk_draw_pin(struct kiosk *k, int y, int *cy, int *cx)
+{
+	const char	*dot = k->utf8 ? "\xe2\x97\x8f" : "*";
+	int		 w = 2 * KIOSK_PIN_MAX + 1, x0 = (COLS - w) / 2;
+	size_t		 i;
+
+	if (x0 < 0)
+		x0 = 0;
+	if (y >= LINES)
+		return;
+	attrset(A_REVERSE);
+	mvhline(y, x0, ' ', w);
+	attrset(A_REVERSE | A_BOLD);
+	for (i = 0; i < k->pin_len; i++)
+		mvaddstr(y, x0 + 1 + 2 * (int)i, dot);
+	attrset(A_NORMAL);
+	*cy = y;
+	*cx = x0 + 1 + 2 * (int)(k->pin_len < KIOSK_PIN_MAX ? k->pin_len :
+	    KIOSK_PIN_MAX - 1);
+}
+
 /* N lines of which at most MAX were kept, none if the text did not fit. */
 static int
 kiosk_clamp(int n, int max)
@@ -1462,8 +1737,8 @@ kiosk_clamp(int n, int max)
 
 /*
  * Draws the screen: the headline in the largest letters that fit above
- * the lines and the form, the whole centred; on a screen too small for
- * big letters the headline is plain bold text.
+ * the lines and the form or the PIN, the whole centred; on a screen too
+ * small for big letters the headline is plain bold text.
  */
 static void
 kiosk_draw(struct kiosk *k)
@@ -1474,8 +1749,9 @@ kiosk_draw(struct kiosk *k)
 	int				 nhead = 0, nlines, n2 = 0, nerr = 0;
 	int				 scale, head_h = 0, body_h, y, i;
 	int				 form = k->screen == KIOSK_FORM;
-	int				 cy = -1, cx = -1, bottom;
-	const char			*hint;
+	int				 pin = k->screen == KIOSK_PIN;
+	int				 cy = -1, cx = -1, bottom, entry_h;
+	const char			*hint, *err;
 
 	erase();
 	wh = kiosk_wide(k->headline);
@@ -1487,16 +1763,21 @@ kiosk_draw(struct kiosk *k)
 		n2 = kiosk_clamp(kiosk_wrap(wl2, COLS - 2, 0, 1,
 		    lines + nlines, 8), 8);
 	}
-	if (form && k->error != NULL) {
-		we = kiosk_wide(k->error);
+	err = form ? k->error : pin ? k->pin_error : NULL;
+	if (err != NULL) {
+		we = kiosk_wide(err);
 		nerr = kiosk_clamp(kiosk_wrap(we, COLS - 2, 0, 1, error, 4), 4);
 	}
 
-	/* Below the headline: the lines, then the form, its error, a hint. */
+	/*
+	 * Below the headline: the lines, then the form's fields or the PIN,
+	 * what is wrong with them, a hint.
+	 */
 	body_h = nlines + n2;
 	bottom = LINES;
-	if (form) {
-		body_h += 1 + (LINES >= 24 ? 5 : 3) + 1 + (nerr > 0 ? nerr : 1);
+	entry_h = form ? (LINES >= 24 ? 5 : 3) : 1;
+	if (form || pin) {
+		body_h += 1 + entry_h + 1 + (nerr > 0 ? nerr : 1);
 		bottom = LINES - 1;	/* the hint's row */
 		/* On a small screen the fields matter more than advice. */
 		if (body_h > bottom) {
@@ -1536,18 +1817,24 @@ kiosk_draw(struct kiosk *k)
 	for (i = nlines; i < nlines + n2; i++)
 		kiosk_centre(&lines[i], y++);
 
-	if (form) {
+	if (form || pin) {
 		y++;
-		kiosk_draw_form(k, y, &cy, &cx);
-		y += LINES >= 24 ? 5 : 3;
+		if (form)
+			kiosk_draw_form(k, y, &cy, &cx);
+		else
+			kiosk_draw_pin(k, y, &cy, &cx);
+		y += entry_h;
 		y++;
 		attrset(A_BOLD | kiosk_colour(k, KIOSK_TONE_BAD));
 		for (i = 0; i < nerr; i++)
 			kiosk_centre(&error[i], y++);
 		attrset(A_DIM);
-		hint = k->field + 1 < KIOSK_NFIELDS ?
-		    "Enter: next line    Backspace: erase" :
-		    "Enter: send    Backspace: erase";
+		if (pin)
+			hint = "Enter: send    Backspace: erase    Esc: cancel";
+		else if (k->field + 1 < KIOSK_NFIELDS)
+			hint = "Enter: next line    Backspace: erase";
+		else
+			hint = "Enter: send    Backspace: erase";
 		if ((int)strlen(hint) <= COLS)
 			mvaddstr(LINES - 1, (COLS - (int)strlen(hint)) / 2,
 			    hint);

@@ -4,12 +4,14 @@
  * 4.21) and says it in big letters a visitor can read across a room: step
  * closer, hold still, welcome, sorry, please wait. An unknown visitor
  * waiting for a guard is asked for a name and an e-mail address, which go
- * onto their pending request ("visitor", 4.20).
+ * onto their pending request ("visitor", 4.20); a visitor with a pass
+ * types its PIN, which the agent checks ("pin", 4.23).
  *
- * It offers nothing else: no key leaves it, opens a door or shows another
- * visitor; every byte a keyboard can send is either typed into the form or
- * ignored. It runs until SIGTERM or SIGHUP (SIGINT and Ctrl-C are ignored:
- * an administrator stops it with a signal). A lost agent shows "Out of
+ * It offers nothing else: no key leaves it or shows another visitor, and
+ * only a PIN the agent takes opens the door; every byte a keyboard can
+ * send is either typed into the form or the PIN, or ignored. It runs
+ * until SIGTERM or SIGHUP (SIGINT and Ctrl-C are ignored: an
+ * administrator stops it with a signal). A lost agent shows "Out of
  * order" and is connected again after 1 s, 2 s, 4 s ... up to 30 s.
  *
  * One poll(2) loop (shared/loop.h) watches the terminal, the agent's

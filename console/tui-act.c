@@ -1,8 +1,8 @@
 /*
  * What the interactive console's keys do (tui.h): the visitor's page, the
- * decisions (approve, deny, "this is"), opening a door by hand, and the
- * people, log and help pages. Each request waits for its reply; a
- * failure is a line on the message line.
+ * decisions (approve, deny, "this is"), opening a door by hand, the
+ * people, log and help pages, and the outbox page with its retry. Each
+ * request waits for its reply; a failure is a line on the message line.
  */
 #include <sys/types.h>
 
@@ -18,6 +18,16 @@
 
 /* How long a validity the approve form offers. */
 #define TUI_VALID_FOR	"8h"
+
+/*
+ * The states of the rows the outbox page lists, in its order: dead
+ * letters first, as they want a hand, then what waits to be sent. Sent
+ * rows are left out: they need nothing, and would push the others out of
+ * the agent's 200.
+ */
+static const char *const tui_outbox_states[] = { "failed", "queued" };
+#define TUI_OUTBOX_NSTATES \
+	(sizeof tui_outbox_states / sizeof tui_outbox_states[0])
 
 /* A string member of OBJ, or NULL. */
 static const char *
@@ -100,6 +110,12 @@ tui_main_screen(struct tui *t)
 	free(t->lines);
 	t->lines = NULL;
 	t->nlines = 0;
+	for (i = 0; i < t->noutbox; i++)
+		cJSON_Delete(t->outbox[i].row);
+	free(t->outbox);
+	t->outbox = NULL;
+	t->noutbox = 0;
+	t->outbox_unread = 0;
 	free(t->header);
 	t->header = NULL;
 	t->top = 0;
@@ -770,6 +786,138 @@ tui_key_next(struct tui *t, int dir)
 		    (t->cursor + t->nlog - 1) % t->nlog, dir);
 }
 
+/*
+ * Adds the rows of A's outbox in STATE to *ROWS (*N of them). 0, or -1
+ * with a message when the agent refused or the connection failed.
+ */
+static int
+tui_outbox_read(struct tui *t, struct tui_agent *a, const char *state,
+    struct tui_outbox_row **rows, size_t *n)
+{
+	struct proto_reply	 rep;
+	cJSON			*args, *list, *row, *next;
+
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "state", state);
+	if (tui_agent_call(a, "outbox", args, &rep) != 0)
+		return -1;
+	if (!rep.ok) {
+		tui_error_reply(t, "outbox", &rep);
+		return -1;
+	}
+	list = cJSON_GetObjectItemCaseSensitive(rep.result, "rows");
+	for (row = cJSON_IsArray(list) ? list->child : NULL; row != NULL;
+	    row = next) {
+		next = row->next;
+		if (!cJSON_IsObject(row))
+			continue;
+		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
+		(*rows)[*n].agent = a;
+		(*rows)[(*n)++].row = cJSON_DetachItemViaPointer(list, row);
+	}
+	proto_reply_clear(&rep);
+	return 0;
+}
+
+/*
+ * The outbox page: the failed rows, then the queued ones, of every
+ * connected door where the role may read them. On the page, it reads them
+ * again and the selection stays on its line.
+ */
+void
+tui_key_outbox(struct tui *t, int arg)
+{
+	const struct proto_command	*c = proto_command_find("outbox");
+	struct tui_outbox_row		*rows = NULL;
+	struct tui_agent		*a;
+	size_t				 i, j, n = 0, doors = 0, unread = 0;
+	size_t				 cursor;
+	char				*bad;
+
+	(void)arg;
+	cursor = t->screen == TUI_SCREEN_OUTBOX ? t->cursor : 0;
+	bad = xcalloc(t->nagents, 1);
+	for (j = 0; j < TUI_OUTBOX_NSTATES; j++) {
+		for (i = 0; i < t->nagents; i++) {
+			a = &t->agents[i];
+			if (bad[i] || a->state != TUI_AGENT_UP ||
+			    !proto_role_allows(a->role, c))
+				continue;
+			if (j == 0)
+				doors++;
+			if (tui_outbox_read(t, a, tui_outbox_states[j], &rows,
+			    &n) != 0) {
+				bad[i] = 1;
+				unread++;
+			}
+		}
+	}
+	free(bad);
+	if (doors == 0) {
+		tui_message(t, 1, "outbox needs role guard at a connected "
+		    "door");
+		return;
+	}
+	tui_main_screen(t);
+	t->outbox = rows;
+	t->noutbox = n;
+	t->outbox_unread = unread;
+	t->screen = TUI_SCREEN_OUTBOX;
+	t->cursor = cursor < n ? cursor : n > 0 ? n - 1 : 0;
+	t->top = 0;
+	t->dirty = 1;
+}
+
+/* Queues the failed row selected on the outbox page again (admin). */
+void
+tui_key_retry(struct tui *t, int arg)
+{
+	const struct proto_command	*c = proto_command_find("outbox retry");
+	struct proto_reply		 rep;
+	struct tui_agent		*a;
+	const cJSON			*row, *item;
+	const char			*state;
+	double				 id;
+	cJSON				*args;
+
+	(void)arg;
+	if (t->cursor >= t->noutbox) {
+		tui_message(t, 1, "no notification is selected");
+		return;
+	}
+	a = t->outbox[t->cursor].agent;
+	row = t->outbox[t->cursor].row;
+	item = cJSON_GetObjectItemCaseSensitive(row, "row");
+	id = cJSON_IsNumber(item) ? item->valuedouble : -1;
+	state = tui_string(row, "state");
+	if (id < 0 || state == NULL || strcmp(state, "failed") != 0) {
+		tui_message(t, 1, "only a failed notification is queued again");
+		return;
+	}
+	if (a->state != TUI_AGENT_UP) {
+		tui_message(t, 1, "%s is not connected", a->name);
+		return;
+	}
+	if (!proto_role_allows(a->role, c)) {
+		tui_message(t, 1, "outbox retry needs role %s; you are %s "
+		    "at %s", proto_role_name(c->min_role),
+		    proto_role_name(a->role), a->name);
+		return;
+	}
+	args = cJSON_CreateObject();
+	cJSON_AddNumberToObject(args, "row", id);
+	if (tui_agent_call(a, "outbox retry", args, &rep) != 0)
+		return;
+	if (!rep.ok) {
+		tui_error_reply(t, "outbox retry", &rep);
+		return;
+	}
+	proto_reply_clear(&rep);
+	tui_key_outbox(t, 0);
+	tui_message(t, 0, "notification #%.0f at %s is queued again", id,
+	    a->name);
+}
+
 /* Moves the selection or the page: ARG 1 a line, 2 a page, 3 the end. */
 void
 tui_key_move(struct tui *t, int arg)
@@ -790,6 +938,10 @@ tui_key_move(struct tui *t, int arg)
 		break;
 	case TUI_SCREEN_LOG:
 		n = t->nlog;
+		pos = &t->cursor;
+		break;
+	case TUI_SCREEN_OUTBOX:
+		n = t->noutbox;
 		pos = &t->cursor;
 		break;
 	default:
@@ -854,6 +1006,8 @@ tui_key_photo(struct tui *t, int dir)
 void
 tui_key_back(struct tui *t, int arg)
 {
+	int	from_help = t->screen == TUI_SCREEN_HELP;
+
 	(void)arg;
 	if (t->screen == TUI_SCREEN_HELP && t->help_from == TUI_SCREEN_VISIT &&
 	    t->detail.visit != NULL) {
@@ -873,5 +1027,8 @@ tui_key_back(struct tui *t, int arg)
 		return;
 	}
 	tui_main_screen(t);
+	/* Help freed the outbox page: it is read again. */
+	if (from_help && t->help_from == TUI_SCREEN_OUTBOX)
+		tui_key_outbox(t, 0);
 }
 

@@ -1,7 +1,7 @@
 /*
  * The interactive console's screens (tui.h): the main screen (doors,
  * pending visitors, recent decisions), a visitor's page with its photo,
- * and the people, event log and help pages. Each frame is drawn whole
+ * and the people, event log, outbox and help pages. Each frame is drawn whole
  * into stdscr and sent with wnoutrefresh and doupdate: curses sends the
  * cells that changed, so drawing again what did not change shows nothing.
  */
@@ -544,6 +544,114 @@ draw_log(struct tui *t)
 		tui_term_put(2, 1, COLS, TUI_STYLE_DIM, "(no events yet)");
 }
 
+/* The columns of the outbox page. */
+#define OUTBOX_DOOR	1
+#define OUTBOX_ROW	12
+#define OUTBOX_STATE	19
+#define OUTBOX_KIND	27
+#define OUTBOX_TRIES	35
+#define OUTBOX_WHEN	41
+#define OUTBOX_DEST	54
+
+/*
+ * The outbox page: the failed and queued rows of every door, one a line,
+ * and under them what the selected one is about, its next try and its
+ * last error, with the retry offered where the role is admin.
+ */
+static void
+draw_outbox(struct tui *t)
+{
+	const struct proto_command	*retry;
+	const struct tui_outbox_row	*r;
+	enum tui_style			 style;
+	const char			*state, *error;
+	char				 title[128], when[32], buf[512];
+	size_t				 rows, i, failed = 0;
+	double				 last, next;
+	int				 y = 2;
+
+	for (i = 0; i < t->noutbox; i++) {
+		state = draw_string(t->outbox[i].row, "state");
+		failed += state != NULL && strcmp(state, "failed") == 0;
+	}
+	snprintf(title, sizeof title, "Outbox (%zu failed, %zu queued)", failed,
+	    t->noutbox - failed);
+	draw_title(title);
+	tui_term_put(1, OUTBOX_DOOR, 10, TUI_STYLE_DIM, "DOOR");
+	tui_term_put(1, OUTBOX_ROW, 6, TUI_STYLE_DIM, "ROW");
+	tui_term_put(1, OUTBOX_STATE, 7, TUI_STYLE_DIM, "STATE");
+	tui_term_put(1, OUTBOX_KIND, 7, TUI_STYLE_DIM, "KIND");
+	tui_term_put(1, OUTBOX_TRIES, 5, TUI_STYLE_DIM, "TRIES");
+	tui_term_put(1, OUTBOX_WHEN, 12, TUI_STYLE_DIM, "LAST TRY");
+	tui_term_put(1, OUTBOX_DEST, COLS - OUTBOX_DEST - 1, TUI_STYLE_DIM,
+	    "DESTINATION");
+
+	/* The title, the header, two lines of details, message and keys. */
+	rows = LINES > 7 ? (size_t)LINES - 6 : 1;
+	if (t->cursor >= t->noutbox)
+		t->cursor = t->noutbox > 0 ? t->noutbox - 1 : 0;
+	draw_scroll(&t->top, t->cursor, rows);
+	for (i = t->top; i < t->noutbox && i < t->top + rows; i++, y++) {
+		r = &t->outbox[i];
+		state = draw_string(r->row, "state");
+		style = state != NULL && strcmp(state, "failed") == 0 ?
+		    TUI_STYLE_BAD : TUI_STYLE_NORMAL;
+		if (i == t->cursor) {
+			style = TUI_STYLE_SELECTED;
+			tui_term_fill(y, 0, COLS, style);
+		}
+		last = draw_number(r->row, "last_try", 0);
+		tui_term_put(y, OUTBOX_DOOR, 10, style, r->agent->name);
+		tui_term_printf(y, OUTBOX_ROW, 6, style, "#%.0f",
+		    draw_number(r->row, "row", 0));
+		tui_term_put(y, OUTBOX_STATE, 7, style, state != NULL ? state :
+		    "?");
+		tui_term_put(y, OUTBOX_KIND, 7, style,
+		    draw_string(r->row, "kind") != NULL ?
+		    draw_string(r->row, "kind") : "?");
+		tui_term_printf(y, OUTBOX_TRIES, 5, style, "%.0f",
+		    draw_number(r->row, "attempts", 0));
+		tui_term_put(y, OUTBOX_WHEN, 12, style, last > 0 ?
+		    draw_time((int64_t)last, when, sizeof when) : "-");
+		tui_term_put(y, OUTBOX_DEST, COLS - OUTBOX_DEST - 1, style,
+		    draw_string(r->row, "destination") != NULL ?
+		    draw_string(r->row, "destination") : "-");
+	}
+	if (t->noutbox == 0) {
+		if (t->outbox_unread > 0)
+			snprintf(buf, sizeof buf, "(the outbox of %zu door%s "
+			    "could not be read)", t->outbox_unread,
+			    t->outbox_unread == 1 ? "" : "s");
+		else
+			snprintf(buf, sizeof buf, "(no notification is queued "
+			    "or failed: nothing waits to be sent)");
+		tui_term_put(2, 1, COLS - 2, TUI_STYLE_DIM, buf);
+		return;
+	}
+
+	r = &t->outbox[t->cursor];
+	state = draw_string(r->row, "state");
+	next = draw_number(r->row, "next_try", 0);
+	retry = proto_command_find("outbox retry");
+	if (state != NULL && strcmp(state, "failed") == 0)
+		snprintf(buf, sizeof buf, "#%.0f at %s, for event %.0f: "
+		    "dead-lettered%s", draw_number(r->row, "row", 0),
+		    r->agent->name, draw_number(r->row, "event", 0),
+		    r->agent->state == TUI_AGENT_UP &&
+		    proto_role_allows(r->agent->role, retry) ?
+		    "; Enter or r queues it again" : "");
+	else
+		snprintf(buf, sizeof buf, "#%.0f at %s, for event %.0f: next "
+		    "try %s", draw_number(r->row, "row", 0), r->agent->name,
+		    draw_number(r->row, "event", 0), next > 0 ?
+		    draw_time((int64_t)next, when, sizeof when) : "?");
+	tui_term_put(LINES - 4, 1, COLS - 2, TUI_STYLE_NORMAL, buf);
+	error = draw_string(r->row, "last_error");
+	tui_term_printf(LINES - 3, 1, COLS - 2, error != NULL ?
+	    TUI_STYLE_BAD : TUI_STYLE_DIM, "last error: %s", error != NULL ?
+	    error : "none");
+}
+
 /* Whether the screen shows something that changes with time alone. */
 int
 tui_draw_timed(struct tui *t)
@@ -597,6 +705,9 @@ tui_draw(struct tui *t)
 		break;
 	case TUI_SCREEN_HELP:
 		draw_lines(t, "Help");
+		break;
+	case TUI_SCREEN_OUTBOX:
+		draw_outbox(t);
 		break;
 	}
 	if (t->message != NULL)

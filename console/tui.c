@@ -76,6 +76,8 @@ static const struct tui_key tui_keys[] = {
 	    "show the event log", tui_key_log, 0 },
 	{ "o", { 'o' }, TUI_CTX_MAIN, NULL,
 	    "open a door by hand (admin)", tui_key_door, 0 },
+	{ "O", { 'O' }, TUI_CTX_MAIN|TUI_CTX_OUTBOX, NULL,
+	    "show the outbox, or read it again", tui_key_outbox, 0 },
 	{ "q", { 'q' }, TUI_CTX_MAIN, "quit",
 	    "quit", tui_key_quit, 0 },
 
@@ -92,6 +94,10 @@ static const struct tui_key tui_keys[] = {
 	    "the next match, older", tui_key_next, 1 },
 	{ "N", { 'N' }, TUI_CTX_LOG, NULL,
 	    "the previous match, newer", tui_key_next, -1 },
+
+	/* Offered on the outbox page only where the role is admin. */
+	{ "Enter, r", { '\n', 'r' }, TUI_CTX_OUTBOX, NULL,
+	    "queue a failed notification again (admin)", tui_key_retry, 0 },
 
 	{ "Tab, Down", { '\t', TUI_FKEY(KEY_DOWN) },
 	    TUI_CTX_FORM|TUI_CTX_PICK, NULL,
@@ -122,7 +128,7 @@ static const struct tui_key tui_keys[] = {
 /* The names of the contexts, in bit order, as help and gatehouse.1 say. */
 static const char *const tui_ctx_names[] = {
 	"any", "main", "visit", "lists", "log", "form", "picker", "question",
-	"note", NULL
+	"note", "outbox", NULL
 };
 
 /* The standard error while curses runs; see the top of the file. */
@@ -205,6 +211,8 @@ tui_context(struct tui *t)
 		return TUI_CTX_ANY|TUI_CTX_VISIT;
 	case TUI_SCREEN_LOG:
 		return TUI_CTX_ANY|TUI_CTX_LIST|TUI_CTX_LOG;
+	case TUI_SCREEN_OUTBOX:
+		return TUI_CTX_ANY|TUI_CTX_LIST|TUI_CTX_OUTBOX;
 	default:
 		return TUI_CTX_ANY|TUI_CTX_LIST;
 	}

@@ -77,12 +77,13 @@ int	 tui_ask_host_key(const char *host, const char *fingerprint,
 #define TUI_CTX_ANY	0x001	/* every screen, not in a dialog */
 #define TUI_CTX_MAIN	0x002	/* the main screen */
 #define TUI_CTX_VISIT	0x004	/* a visitor's page */
-#define TUI_CTX_LIST	0x008	/* the people, log and help pages */
+#define TUI_CTX_LIST	0x008	/* the people, log, outbox and help pages */
 #define TUI_CTX_LOG	0x010	/* the event log */
 #define TUI_CTX_FORM	0x020	/* a form */
 #define TUI_CTX_PICK	0x040	/* a list to choose from */
 #define TUI_CTX_CONFIRM	0x080	/* a yes or no question */
 #define TUI_CTX_NOTE	0x100	/* a result to read */
+#define TUI_CTX_OUTBOX	0x200	/* the outbox */
 #define TUI_CTX_DIALOGS	\
 	(TUI_CTX_FORM|TUI_CTX_PICK|TUI_CTX_CONFIRM|TUI_CTX_NOTE)
 
@@ -188,6 +189,13 @@ enum tui_screen {
 	TUI_SCREEN_PEOPLE,
 	TUI_SCREEN_LOG,
 	TUI_SCREEN_HELP,
+	TUI_SCREEN_OUTBOX,
+};
+
+/* A row of an agent's outbox (a notification), from its "outbox". */
+struct tui_outbox_row {
+	struct tui_agent	*agent;
+	cJSON			*row;		/* owned */
 };
 
 /* A visitor's page: the "visit" result and its photos. */
@@ -300,8 +308,13 @@ struct tui {
 	char			*header;	/* their column names */
 	enum tui_screen		 help_from;	/* back from help to */
 	size_t			 top;		/* first row of a page */
-	size_t			 cursor;	/* log: the entry selected */
+	size_t			 cursor;	/* log, outbox: row selected */
 	char			*search;
+
+	/* The outbox page: the failed rows, then the queued ones. */
+	struct tui_outbox_row	*outbox;
+	size_t			 noutbox;
+	size_t			 outbox_unread;	/* doors it could not read */
 
 	struct tui_modal	*modal;
 	char			*message;
@@ -317,7 +330,7 @@ const char	*tui_hints(struct tui *, char *, size_t);
 tui_key_fn	 tui_key_move, tui_key_open, tui_key_approve, tui_key_deny;
 tui_key_fn	 tui_key_enroll, tui_key_people, tui_key_log, tui_key_door;
 tui_key_fn	 tui_key_photo, tui_key_back, tui_key_search, tui_key_next;
-tui_key_fn	 tui_key_help;
+tui_key_fn	 tui_key_help, tui_key_outbox, tui_key_retry;
 int		 tui_detail_open(struct tui *, struct tui_agent *, int64_t);
 void		 tui_main_screen(struct tui *);
 

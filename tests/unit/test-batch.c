@@ -122,6 +122,34 @@ static const struct {
 	{ "pass revoke 9f86d081884c7d659a2feaa0c55ad015", "{\"id\":1,"
 	    "\"cmd\":\"pass revoke\",\"args\":{\"pass\":"
 	    "\"9f86d081884c7d659a2feaa0c55ad015\"}}" },
+	/* PERSON is optional: a pre-registered visitor is named instead. */
+	{ "pass issue --name 'Kit H' --email kit@example.org",
+	    "{\"id\":1,\"cmd\":\"pass issue\",\"args\":{\"name\":"
+	    "\"Kit H\",\"email\":\"kit@example.org\"}}" },
+	{ "pass issue", "{\"id\":1,\"cmd\":\"pass issue\"}" },
+	/* A person by id is still a string; --uses an integer. */
+	{ "pass issue 12 --uses 3 --valid-for 2h", "{\"id\":1,\"cmd\":"
+	    "\"pass issue\",\"args\":{\"person\":\"12\","
+	    "\"valid_for\":\"2h\",\"uses\":3}}" },
+	/* Every option, in any order; JSON in table order. */
+	{ "pass issue --uses=100 --phone '+44 20' "
+	    "--valid 2024-05-01T09:00:00Z..2024-05-01T17:00:00Z "
+	    "'Ann Lee' --email ann@example.org --name Ann",
+	    "{\"id\":1,\"cmd\":\"pass issue\",\"args\":{\"person\":"
+	    "\"Ann Lee\",\"name\":\"Ann\",\"email\":\"ann@example.org\","
+	    "\"phone\":\"+44 20\",\"valid\":"
+	    "\"2024-05-01T09:00:00Z..2024-05-01T17:00:00Z\",\"uses\":100}}" },
+	/* A PIN is a string: its leading zeros are digits of it. */
+	{ "pin 004821", "{\"id\":1,\"cmd\":\"pin\",\"args\":"
+	    "{\"pin\":\"004821\"}}" },
+	{ "pin 123456", "{\"id\":1,\"cmd\":\"pin\",\"args\":"
+	    "{\"pin\":\"123456\"}}" },
+	{ "outbox", "{\"id\":1,\"cmd\":\"outbox\"}" },
+	{ "outbox --state failed", "{\"id\":1,\"cmd\":\"outbox\","
+	    "\"args\":{\"state\":\"failed\"}}" },
+	/* "outbox retry" is one command, not outbox with a word. */
+	{ "outbox retry 3", "{\"id\":1,\"cmd\":\"outbox retry\","
+	    "\"args\":{\"row\":3}}" },
 	{ "door open --reason 'parcel at the gate'", "{\"id\":1,\"cmd\":"
 	    "\"door open\",\"args\":{\"reason\":\"parcel at the gate\"}}" },
 	{ "config", "{\"id\":1,\"cmd\":\"config\"}" },
@@ -215,6 +243,34 @@ static const struct {
 	    "usage: gatehouse people" },
 	{ "events --follow=1", "--follow takes no value",
 	    "usage: gatehouse events [--follow] [--since T]" },
+	{ "pass issue 'Ann Lee' Bob", "unexpected argument \"Bob\"",
+	    "usage: gatehouse pass issue [PERSON] [--name N]" },
+	{ "pass issue --uses", "--uses needs a value",
+	    "usage: gatehouse pass issue [PERSON]" },
+	{ "pass issue --uses two", "--uses must be an integer from 0 to "
+	    "9007199254740991, not \"two\"", "usage: gatehouse pass issue" },
+	{ "pass issue --uses -1", "not \"-1\"",
+	    "usage: gatehouse pass issue" },
+	{ "pass issue --uses 1.5", "not \"1.5\"",
+	    "usage: gatehouse pass issue" },
+	{ "pass issue --enroll", "unknown option --enroll",
+	    "usage: gatehouse pass issue" },
+	{ "pass issue --name a --name b", "--name given twice",
+	    "usage: gatehouse pass issue" },
+	{ "pass", "unknown command \"pass\"", NULL },
+	{ "pin", "pin: missing argument \"pin\"", "usage: gatehouse pin CODE" },
+	{ "pin 1234 5678", "unexpected argument \"5678\"",
+	    "usage: gatehouse pin CODE" },
+	{ "outbox failed", "outbox: unexpected argument \"failed\"",
+	    "usage: gatehouse outbox [--state queued|sent|failed]" },
+	{ "outbox --state", "--state needs a value",
+	    "usage: gatehouse outbox [--state" },
+	{ "outbox retry", "outbox retry: missing argument \"row\"",
+	    "usage: gatehouse outbox retry ID" },
+	{ "outbox retry x", "row must be an integer from 0 to "
+	    "9007199254740991, not \"x\"", "usage: gatehouse outbox retry ID" },
+	{ "outbox retry 3 --state failed", "unknown option --state",
+	    "usage: gatehouse outbox retry ID" },
 	{ "hello", "unknown command \"hello\"", NULL },
 	{ "fly", "unknown command \"fly\"", NULL },
 	{ "Status", "unknown command \"Status\"", NULL },
@@ -636,6 +692,57 @@ TEST(text_event_and_json)
 	    "\"time\":1714554000123} ],\"n\":null }");
 	CHECK_STR(out, "{\"visits\":[{\"visit\":17,\"time\":1714554000123}],"
 	    "\"n\":null}\n");
+	free(out);
+}
+
+/*
+ * The results of "pass issue" and "outbox" for people: the pass's id, PIN
+ * and window as lines; the outbox one row a line with its state, kind,
+ * destination, attempts and last error (cut to a cell's 48 characters).
+ */
+TEST(text_pass_and_outbox)
+{
+	char	*out;
+
+	out = render(batch_print_text, "{\"id\":"
+	    "\"9f86d081884c7d659a2feaa0c55ad015\",\"pass\":"
+	    "\"9f86d081884c7d659a2feaa0c55ad015\",\"person\":null,"
+	    "\"token\":\"GH1:AEHR4LJ4\",\"pin\":\"004821\","
+	    "\"not_before\":1714554000000,\"expires\":1714561200000,"
+	    "\"doors\":[\"front\"]}");
+	CHECK_STR(out,
+	    "id:         9f86d081884c7d659a2feaa0c55ad015\n"
+	    "pass:       9f86d081884c7d659a2feaa0c55ad015\n"
+	    "person:     -\n"
+	    "token:      GH1:AEHR4LJ4\n"
+	    "pin:        004821\n"
+	    "not_before: 2024-05-01 09:00:00\n"
+	    "expires:    2024-05-01 11:00:00\n"
+	    "doors:      front\n");
+	free(out);
+
+	out = render(batch_print_text, "{\"rows\":["
+	    "{\"row\":7,\"event\":41,\"kind\":\"email\","
+	    "\"destination\":\"ann@example.org\",\"state\":\"failed\","
+	    "\"attempts\":10,\"next_try\":1714554000000,"
+	    "\"last_try\":1714554000000,\"last_error\":"
+	    "\"550 5.1.1 <ann@example.org>: mailbox unavailable, user "
+	    "unknown\"},"
+	    "{\"row\":6,\"event\":40,\"kind\":\"webhook\","
+	    "\"destination\":\"webhook\",\"state\":\"queued\","
+	    "\"attempts\":0,\"next_try\":1714557600000,\"last_try\":null,"
+	    "\"last_error\":null}]}");
+	CHECK_STR(out,
+	    "ROW  EVENT  KIND     DESTINATION      STATE   ATTEMPTS  "
+	    "NEXT_TRY             LAST_TRY             LAST_ERROR\n"
+	    "7    41     email    ann@example.org  failed  10        "
+	    "2024-05-01 09:00:00  2024-05-01 09:00:00  "
+	    "550 5.1.1 <ann@example.org>: mailbox unavaila...\n"
+	    "6    40     webhook  webhook          queued  0         "
+	    "2024-05-01 10:00:00  -                    -\n");
+	free(out);
+	out = render(batch_print_text, "{\"rows\":[]}");
+	CHECK_STR(out, "rows: none\n");
 	free(out);
 }
 
@@ -1234,6 +1341,7 @@ main(void)
 	RUN(text_list);
 	RUN(text_object);
 	RUN(text_event_and_json);
+	RUN(text_pass_and_outbox);
 	RUN(exit_statuses);
 	RUN(help);
 	RUN(stream_without_agent);
