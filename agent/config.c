@@ -708,7 +708,7 @@ config_event_type_valid(const char *s)
 {
 	static const char *const types[] = { "granted", "denied", "pending",
 	    "visit", "uncertain", "alarm", "door", "pass", "person", "config",
-	    "otp", NULL };
+	    "otp", "ack", NULL };
 	size_t	i;
 
 	for (i = 0; types[i] != NULL; i++) {

@@ -1742,6 +1742,133 @@ handler_OUTBOX_RETRY(struct handlers_ctx *h)
 	reply_ok(h, res);
 }
 
+/* The most alarms one "alarms" reply holds (photos are in it). */
+#define HANDLERS_ALARMS_MAX	100
+
+struct alarms_ctx {
+	struct agent	*a;
+	cJSON		*list;
+};
+
+static int
+alarms_item(const struct store_alarm *al, void *arg)
+{
+	struct alarms_ctx		*c = arg;
+	const struct agent_person	*p = agent_person(c->a, al->person_id);
+	cJSON				*d, *o = cJSON_CreateObject();
+	const cJSON			*kind, *reason, *photo;
+	char				*jpeg = NULL;
+
+	d = al->details != NULL ? cJSON_Parse(al->details) : NULL;
+	kind = cJSON_GetObjectItemCaseSensitive(d, "kind");
+	reason = cJSON_GetObjectItemCaseSensitive(d, "reason");
+	photo = cJSON_GetObjectItemCaseSensitive(d, "photo");
+	cJSON_AddNumberToObject(o, "alarm", (double)al->id);
+	cJSON_AddNumberToObject(o, "time", (double)al->time);
+	cJSON_AddStringToObject(o, "kind", cJSON_IsString(kind) ?
+	    kind->valuestring : "alarm");
+	if (cJSON_IsString(reason))
+		cJSON_AddStringToObject(o, "reason", reason->valuestring);
+	else
+		cJSON_AddNullToObject(o, "reason");
+	if (p != NULL && p->name != NULL)
+		cJSON_AddStringToObject(o, "person", p->name);
+	else
+		cJSON_AddNullToObject(o, "person");
+	/* The face that raised it, for the guard to see (not acknowledged). */
+	if (al->acked_by == NULL && cJSON_IsString(photo))
+		jpeg = photo_base64(c->a, photo->valuestring);
+	if (jpeg != NULL)
+		cJSON_AddStringToObject(o, "photo", jpeg);
+	else
+		cJSON_AddNullToObject(o, "photo");
+	free(jpeg);
+	if (al->acked_by != NULL) {
+		cJSON_AddStringToObject(o, "acked_by", al->acked_by);
+		cJSON_AddNumberToObject(o, "acked_at", (double)al->acked_at);
+	} else {
+		cJSON_AddNullToObject(o, "acked_by");
+		cJSON_AddNullToObject(o, "acked_at");
+	}
+	if (al->note != NULL)
+		cJSON_AddStringToObject(o, "note", al->note);
+	else
+		cJSON_AddNullToObject(o, "note");
+	cJSON_Delete(d);
+	cJSON_AddItemToArray(c->list, o);
+	return 0;
+}
+
+static void
+handler_ALARMS(struct handlers_ctx *h)
+{
+	struct alarms_ctx	 c = { h->a, cJSON_CreateArray() };
+	char			*cause = NULL;
+	cJSON			*res;
+
+	if (store_alarms_list(h->a->store, arg_bool(h, "all"),
+	    HANDLERS_ALARMS_MAX, alarms_item, &c, &cause) != 0) {
+		cJSON_Delete(c.list);
+		reply_store_error(h, cause);
+		return;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "alarms", c.list);
+	reply_ok(h, res);
+}
+
+static void
+handler_ACK(struct handlers_ctx *h)
+{
+	struct store_event	 ev;
+	const char		*note = arg_string(h, "note");
+	int64_t			 id = arg_int(h, "alarm"), eid;
+	char			*cause = NULL, *text;
+	cJSON			*d, *res;
+	int			 r;
+
+	if (!field_ok(note)) {
+		reply_error(h, PROTO_ERR_BAD_REQUEST, "a note is 1 to %d "
+		    "printable characters", HANDLERS_FIELD_MAX);
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "alarm", (double)id);
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	if (note != NULL)
+		cJSON_AddStringToObject(d, "note", note);
+	text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	memset(&ev, 0, sizeof ev);
+	ev.time = now_wall();
+	ev.type = "ack";
+	ev.door = h->a->conf.door_name;
+	ev.details = text;
+	r = store_alarm_ack(h->a->store, id, h->peer->who, note, &ev, &eid,
+	    &cause);
+	if (r == 0)
+		agent_event_sent(h->a, &ev, eid);
+	free(text);
+	switch (r) {
+	case 0:
+		res = cJSON_CreateObject();
+		cJSON_AddNumberToObject(res, "alarm", (double)id);
+		reply_ok(h, res);
+		break;
+	case 1:
+		reply_error(h, PROTO_ERR_NOT_FOUND, "no alarm %lld",
+		    (long long)id);
+		break;
+	case 2:
+		reply_error(h, PROTO_ERR_CONFLICT, "alarm %lld is "
+		    "acknowledged already", (long long)id);
+		break;
+	default:
+		reply_store_error(h, cause);
+		break;
+	}
+}
+
 static void
 handler_DOOR_OPEN(struct handlers_ctx *h)
 {

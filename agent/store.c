@@ -175,6 +175,13 @@ static const char *store_migrations[] = {
 	"CREATE INDEX passes_visit ON passes(visit_id);"
 	"CREATE INDEX passes_person ON passes(person_id);"
 	"CREATE INDEX passes_expires ON passes(expires);",
+
+	"CREATE TABLE acks ("
+	"  alarm INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,"
+	"  by TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT"
+	") STRICT;",
 };
 #define STORE_VERSION \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -2010,6 +2017,106 @@ store_pass_use(struct store *st, const char *id, const struct store_event *ev,
 		goto out;
 	sqlite3_finalize(stmt);
 	stmt = NULL;
+	return store_commit(st, cause);
+
+out:
+	sqlite3_finalize(stmt);
+	store_rollback(st);
+	return r;
+}
+
+/* Calls CB for the alarms, newest first: all, or those not acknowledged. */
+int
+store_alarms_list(struct store *st, int all, int limit,
+    int (*cb)(const struct store_alarm *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct store_alarm a;
+	int		 rc, r = -1;
+
+	if (store_prepare(st, "SELECT e.id, e.time, e.person_id, e.visit_id, "
+	    "e.details, k.by, k.time, k.note FROM events e LEFT JOIN acks k "
+	    "ON k.alarm = e.id WHERE e.type = 'alarm' AND (?1 OR k.alarm IS "
+	    "NULL) ORDER BY e.id DESC LIMIT ?2", &stmt, cause) != 0)
+		return -1;
+	sqlite3_bind_int(stmt, 1, all != 0);
+	sqlite3_bind_int(stmt, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof a);
+		a.id = sqlite3_column_int64(stmt, 0);
+		a.time = sqlite3_column_int64(stmt, 1);
+		a.person_id = sqlite3_column_int64(stmt, 2);
+		a.visit_id = sqlite3_column_int64(stmt, 3);
+		a.details = (const char *)sqlite3_column_text(stmt, 4);
+		a.acked_by = (const char *)sqlite3_column_text(stmt, 5);
+		a.acked_at = sqlite3_column_int64(stmt, 6);
+		a.note = (const char *)sqlite3_column_text(stmt, 7);
+		if ((r = cb(&a, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, cause, "alarms");
+		r = -1;
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * Acknowledges alarm ALARM with the event EV that records it, in one
+ * IMMEDIATE transaction: two guards acknowledging at once get one 0 and
+ * one 2.
+ */
+int
+store_alarm_ack(struct store *st, int64_t alarm, const char *by,
+    const char *note, const struct store_event *ev, int64_t *event_id,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, r = -1;
+
+	if (ev == NULL || by == NULL) {
+		xasprintf(cause, "no event or no one acknowledging");
+		return -1;
+	}
+	if (store_event_check(ev, 0, cause) != 0 || store_begin(st, cause) != 0)
+		return -1;
+	if (store_prepare(st, "SELECT k.alarm IS NOT NULL FROM events e LEFT "
+	    "JOIN acks k ON k.alarm = e.id WHERE e.id = ? AND e.type = "
+	    "'alarm'", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, alarm);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE) {
+		r = 1;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st, cause, "alarm");
+		goto out;
+	}
+	if (sqlite3_column_int(stmt, 0)) {
+		r = 2;
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (store_prepare(st, "INSERT INTO acks (alarm, by, time, note) "
+	    "VALUES (?, ?, ?, ?)", &stmt, cause) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, alarm);
+	store_bind_text(stmt, 2, by);
+	sqlite3_bind_int64(stmt, 3, ev->time);
+	store_bind_text(stmt, 4, note);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, cause, "acknowledge");
+		goto out;
+	}
+	if (store_event_insert(st, ev, NULL, 0, event_id, cause) != 0)
+		goto out;
+	sqlite3_finalize(stmt);
 	return store_commit(st, cause);
 
 out:

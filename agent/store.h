@@ -142,6 +142,21 @@ struct store_outbox {
 };
 
 /*
+ * An alarm (an event of type "alarm") and its acknowledgement. Strings
+ * are borrowed for the callback only.
+ */
+struct store_alarm {
+	int64_t		 id;		/* the event */
+	int64_t		 time;
+	int64_t		 person_id;	/* 0 if none */
+	int64_t		 visit_id;	/* 0 if none */
+	const char	*details;	/* JSON: "kind", "reason", "photo" */
+	const char	*acked_by;	/* NULL while not acknowledged */
+	int64_t		 acked_at;	/* ms since the epoch, 0 if not */
+	const char	*note;		/* NULL if none */
+};
+
+/*
  * An outbox row as the sender and the console see it. Strings are
  * borrowed for the callback only.
  */
@@ -395,6 +410,22 @@ int	 store_event_last_time(struct store *, int64_t *time, char **cause);
  * *CAUSE; -1 on error.
  */
 int	 store_verify_log(struct store *, int64_t *count, int64_t *bad_id,
+	     char **cause);
+
+/*
+ * Alarms. store_alarms_list calls CB for the alarms, newest first, at
+ * most LIMIT (all if LIMIT <= 0): every one if ALL, else those not
+ * acknowledged; as store_people_list. store_alarm_ack acknowledges alarm
+ * ALARM for BY (with NOTE, may be NULL) and appends EV (the
+ * acknowledgement's event) in the same transaction: returns 0, 1 if there
+ * is no such alarm, 2 if it is acknowledged already (nothing changed), -1.
+ * An acknowledgement goes with its alarm when retention deletes it.
+ */
+int	 store_alarms_list(struct store *, int all, int limit,
+	     int (*cb)(const struct store_alarm *, void *), void *arg,
+	     char **cause);
+int	 store_alarm_ack(struct store *, int64_t alarm, const char *by,
+	     const char *note, const struct store_event *ev, int64_t *event_id,
 	     char **cause);
 
 /*

@@ -120,6 +120,7 @@ enum proto_error {
 	X(PROTO_EV_PERSON, "person")	/* added, removed, forgotten */	\
 	X(PROTO_EV_CONFIG, "config")	/* reloaded */			\
 	X(PROTO_EV_OTP, "otp")		/* a one-time code was sent */	\
+	X(PROTO_EV_ACK, "ack")		/* a guard acknowledged an alarm */ \
 	X(PROTO_EV_SIGHTING, "sighting") /* a face's quality changed */
 
 /* Argument value types (commands.def CMD_ARG). */

@@ -1859,6 +1859,84 @@ TEST(pass_use_concurrent)
 	store_close(st);
 }
 
+struct t_alarms {
+	int	n;
+	int64_t	ids[8];
+	int	acked[8];
+};
+
+static int
+t_alarm_cb(const struct store_alarm *a, void *arg)
+{
+	struct t_alarms	*t = arg;
+
+	if (t->n < 8) {
+		t->ids[t->n] = a->id;
+		t->acked[t->n] = a->acked_by != NULL;
+	}
+	t->n++;
+	return 0;
+}
+
+/*
+ * Alarms and their acknowledgement: the open ones are listed newest first,
+ * an acknowledgement is stored with its event once, a second one is a
+ * conflict, and an event that is no alarm is not found.
+ */
+TEST(alarms_ack)
+{
+	const char		*dir = t_dir("alarms");
+	struct store		*st;
+	struct store_event	 ev;
+	struct t_alarms		 t;
+	char			*cause = NULL;
+	int64_t			 a1, a2, other, eid, count, bad;
+
+	if ((st = t_open(dir)) == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.time = 1000;
+	ev.type = "alarm";
+	ev.door = "front";
+	ev.details = "{\"kind\":\"deny-list\"}";
+	CHECK_INT(store_event_append(st, &ev, &a1, &cause), 0);
+	ev.details = "{\"kind\":\"forced\"}";
+	CHECK_INT(store_event_append(st, &ev, &a2, &cause), 0);
+	ev.type = "door";
+	ev.details = NULL;
+	CHECK_INT(store_event_append(st, &ev, &other, &cause), 0);
+
+	memset(&t, 0, sizeof t);
+	CHECK_INT(store_alarms_list(st, 0, 0, t_alarm_cb, &t, &cause), 0);
+	CHECK_INT(t.n, 2);
+	CHECK_INT(t.ids[0], a2);
+	CHECK_INT(t.ids[1], a1);
+
+	ev.type = "ack";
+	ev.time = 2000;
+	CHECK_INT(store_alarm_ack(st, a1, "uid 1000 (guard)", "a delivery",
+	    &ev, &eid, &cause), 0);
+	CHECK_INT(store_alarm_ack(st, a1, "uid 1001 (other)", NULL, &ev, &eid,
+	    &cause), 2);
+	CHECK_INT(store_alarm_ack(st, other, "uid 1000 (guard)", NULL, &ev,
+	    &eid, &cause), 1);
+	CHECK_INT(store_alarm_ack(st, 999, "uid 1000 (guard)", NULL, &ev,
+	    &eid, &cause), 1);
+	memset(&t, 0, sizeof t);
+	CHECK_INT(store_alarms_list(st, 0, 0, t_alarm_cb, &t, &cause), 0);
+	CHECK_INT(t.n, 1);
+	CHECK_INT(t.ids[0], a2);
+	memset(&t, 0, sizeof t);
+	CHECK_INT(store_alarms_list(st, 1, 0, t_alarm_cb, &t, &cause), 0);
+	CHECK_INT(t.n, 2);
+	CHECK_INT(t.acked[1], 1);
+	CHECK_INT(t_raw_int(dir, "SELECT count(*) FROM events WHERE type = "
+	    "'ack'"), 1);
+	CHECK_INT(t_verify(st, &count, &bad), 0);
+	CHECK_INT(count, 4);
+	store_close(st);
+}
+
 TEST(event_time_queries)
 {
 	const char	*dir = t_dir("event-time");
@@ -2134,7 +2212,7 @@ TEST(migrate_from_v1)
 	if ((st = t_open(dir)) == NULL)
 		return;
 	CHECK_INT(t_raw_int(dir, "PRAGMA user_version"), store_version());
-	CHECK_INT(store_version(), 4);
+	CHECK_INT(store_version(), 5);
 	CHECK_INT(store_person_find(st, "Alice", &p, &cause), 0);
 	CHECK_STR(p.email, "alice@example.org");
 	CHECK_INT(p.created, 7);
@@ -2205,6 +2283,7 @@ main(void)
 	RUN(forget_with_visits);
 	RUN(passes);
 	RUN(pass_use_concurrent);
+	RUN(alarms_ack);
 	RUN(event_time_queries);
 	RUN(expire_visits);
 	RUN(migrate_from_v1);
