@@ -39,9 +39,11 @@
  * person looked down at the phone) it lets that person in by itself: the
  * face was checked when the code was sent.
  *
- * Failures (every refusal but "policy") count against the door and the
- * pass or person (ratelimit.h, fail_limit in fail_window); the failure
- * that locks a key out raises an alarm "lockout".
+ * Failures (every refusal but "policy", and every denied or uncertain
+ * face track: sighting.c) count against the door, and refused passes and
+ * codes against the pass or person too (ratelimit.h, fail_limit in
+ * fail_window); the failure that locks a key out raises an alarm
+ * "lockout", and a door locked out takes no pass or PIN until it ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,9 +113,16 @@ access_fail_key(struct agent *a, const char *key, int64_t now)
 	if (!ratelimit_fail(a->limits, &p, key, now))
 		return;
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "reason", "too many failed passes or PINs");
+	cJSON_AddStringToObject(d, "reason",
+	    "too many failures: passes, PINs, denied or uncertain faces");
 	cJSON_AddStringToObject(d, "key", key);
 	agent_alarm(a, "lockout", d);
+}
+
+void
+access_track_failed(struct agent *a)
+{
+	access_fail_key(a, "door", loop_now_ms());
 }
 
 /* Whether KEY may not try now (locked out or backing off). */

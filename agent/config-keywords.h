@@ -113,6 +113,10 @@
  * an hour between tries), 10 tries cover about five hours of a mail server
  * being down before a message is dead-lettered.
  *
+ * loiter_after: a visitor waits for a guard for a minute or two; five
+ * seconds is for tests and busy doorways, an hour the longest anybody
+ * would want to be told about late.
+ *
  * held_open_after: a door held open for a second is someone walking
  * through; an hour is the longest wait that is still an alarm.
  *
@@ -149,6 +153,9 @@
 	    "the longest pulse the door keeper allows")			\
 	X(held_open_after, DURATION, "30s", CONFIG_SEC(1), CONFIG_HOUR(1), \
 	    NULL, NULL, 1, "a door open longer than this raises an alarm") \
+	X(loiter_after, DURATION, "2m", CONFIG_SEC(5), CONFIG_HOUR(1),	\
+	    NULL, NULL, 1,						\
+	    "a face not let in and in view this long raises an alarm")	\
 	X(voice, STRING, "none", 0, 0, NULL, config_check_voice, 1,	\
 	    "how the door speaks to visitors")				\
 	X(voice_welcome, STRING, "Welcome, %n", 0, 0, NULL,		\
@@ -161,6 +168,10 @@
 	X(voice_code, STRING, "Please type the code we sent you", 0, 0,	\
 	    NULL, config_check_prompt, 1,				\
 	    "what a person hears when a one-time code is sent")	\
+	X(voice_alarm, STRING, "Security alert. A guard has been called", \
+	    0, 0, NULL, config_check_prompt, 1,				\
+	    "what the door says at a deny-listed face, tailgating or a "	\
+	    "forced door")						\
 	X(policy, CHOICE, "face", 0, 0, config_policies, NULL, 1,	\
 	    "what lets a person in")					\
 	X(allow_pin_only, BOOL, "no", 0, 0, NULL, NULL, 1,		\

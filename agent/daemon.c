@@ -47,6 +47,11 @@
 #define AGENT_BACKOFF_MAX	60000
 /* A child that ran this long starts its backoff over. */
 #define AGENT_CHILD_HEALTHY	60000
+/*
+ * After a pulse, how long faces still count as following the entry: the
+ * time to walk through the door once it is open.
+ */
+#define AGENT_ENTRY_GRACE_MS	3000
 /* A contact opening this soon after a pulse ended is not forced. */
 #define AGENT_DOOR_GRACE	2000
 /* Prompts queued for the speaker beyond this are dropped. */
@@ -312,6 +317,10 @@ agent_alarm(struct agent *a, const char *kind, cJSON *details)
 	cJSON_AddStringToObject(details, "kind", kind);
 	agent_event(a, "alarm", agent_wall_ms(loop_now_ms()), 0, 0, details,
 	    NULL);
+	/* Someone is at the door who should hear that a guard comes. */
+	if (strcmp(kind, "deny-list") == 0 || strcmp(kind, "tailgating") == 0 ||
+	    strcmp(kind, "forced") == 0)
+		agent_say(a, "alarm", a->conf.voice_alarm);
 }
 
 /* Expands voice_welcome's %n (the name) and %%. */
@@ -347,12 +356,17 @@ agent_grant(struct agent *a, int64_t identity, const char *reason,
 	struct store_event		 ev;
 	struct notify_rows		 nr;
 	char				*cause = NULL, *text;
+	char				 photo[STORE_HASH_LEN + 1];
+	const cJSON			*item;
 	int64_t				 eid, person;
 	int				 r;
 
 	*why = PASS_OK;
 	if (details == NULL)
 		details = cJSON_CreateObject();
+	item = cJSON_GetObjectItemCaseSensitive(details, "photo");
+	snprintf(photo, sizeof photo, "%s", cJSON_IsString(item) ?
+	    item->valuestring : "");
 	cJSON_DeleteItemFromObjectCaseSensitive(details, "reason");
 	cJSON_AddStringToObject(details, "reason", reason);
 	if (pass != NULL && *pass != '\0')
@@ -389,6 +403,12 @@ agent_grant(struct agent *a, int64_t identity, const char *reason,
 		free(cause);
 		return 0;	/* recorded: the guard sees the door failed */
 	}
+	/* Who else comes through while it is open follows (sighting.c). */
+	a->entry_track = 0;
+	a->entry_until_ms = loop_now_ms() + a->conf.door_pulse +
+	    AGENT_ENTRY_GRACE_MS;
+	a->entry_alarmed = 0;
+	snprintf(a->entry_photo, sizeof a->entry_photo, "%s", photo);
 	text = agent_welcome(a->conf.voice_welcome, p != NULL ? p->name : NULL);
 	agent_say(a, "welcome", text);
 	free(text);

@@ -92,6 +92,7 @@ struct agent_track {
 	int64_t			 otp_person;
 
 	struct liveness		 live;		/* liveness.h */
+	int			 loitered;	/* its alarm was raised */
 
 	struct agent_photo	 photos[AGENT_TRACK_PHOTOS];
 	int			 nphotos;
@@ -196,6 +197,17 @@ struct agent {
 
 	struct agent_track	*tracks;
 	struct agent_enroll	*enrolls;
+
+	/*
+	 * The entry under way (sighting.c: tailgating): the track let in
+	 * (0 until known, for a pass shown without a face), until when
+	 * others count as following it (CLOCK_MONOTONIC), and whether the
+	 * alarm was raised.
+	 */
+	uint64_t		 entry_track;
+	int64_t			 entry_until_ms;
+	int			 entry_alarmed;
+	char			 entry_photo[STORE_HASH_LEN + 1];
 };
 
 /* daemon.c */
@@ -235,7 +247,10 @@ int	 agent_door_pulse(struct agent *, int64_t ms, char **cause);
 void	 agent_say(struct agent *, const char *prompt, const char *text);
 /* Sends a message to the worker; -1 if it is not running. */
 int	 agent_worker_send(struct agent *, const struct worker_msg *);
-/* An alarm: an event "alarm" of KIND with DETAILS (consumed, may be NULL). */
+/*
+ * An alarm: an event "alarm" of KIND with DETAILS (consumed, may be NULL);
+ * a deny-listed face, tailgating and a forced door also sound voice_alarm.
+ */
 void	 agent_alarm(struct agent *, const char *kind, cJSON *details);
 /*
  * Lets IDENTITY (DECIDE_NOBODY: a visitor) in at TIME_MS (CLOCK_MONOTONIC)
@@ -273,6 +288,8 @@ void	 access_code(struct agent *, const struct worker_code *);
  */
 int	 access_pin(struct agent *, const char *input, const char **result,
 	     const char **reason, int64_t *person);
+/* A track was denied or uncertain: a failure at the door. */
+void	 access_track_failed(struct agent *);
 /* A new track: a held pass goes to it. */
 void	 access_track_new(struct agent *, struct agent_track *);
 /* After each descriptor of track T: face+otp sends the code once. */

@@ -340,8 +340,11 @@ sighting_granted(struct agent *a, struct agent_track *t,
 		cJSON_AddStringToObject(d, "via", t->pass_via);
 	} else if (t->otp_person != 0)
 		cJSON_AddStringToObject(d, "via", "otp");
-	return agent_grant(a, r->identity, decide_reason_name(r->reason),
-	    r->time_ms, pass, d, why);
+	if (agent_grant(a, r->identity, decide_reason_name(r->reason),
+	    r->time_ms, pass, d, why) != 0)
+		return -1;
+	a->entry_track = t->id;
+	return 0;
 }
 
 static void
@@ -365,6 +368,7 @@ sighting_denied(struct agent *a, struct agent_track *t,
 	agent_event(a, "alarm", agent_wall_ms(r->time_ms),
 	    who != DECIDE_NOBODY ? who : 0, 0, alarm, NULL);
 	agent_say(a, "refused", a->conf.voice_refused);
+	agent_say(a, "alarm", a->conf.voice_alarm);
 }
 
 int
@@ -381,6 +385,7 @@ sighting_verdict(struct agent *a, struct agent_track *t,
 		return sighting_granted(a, t, &r, why);
 	case DECIDE_DENIED:
 		sighting_denied(a, t, &r);
+		access_track_failed(a);
 		break;
 	case DECIDE_PENDING:
 		sighting_visit(a, t, &r, "pending");
@@ -394,6 +399,7 @@ sighting_verdict(struct agent *a, struct agent_track *t,
 		if (r.reason == DECIDE_REASON_POLICY && t->otp_person != 0)
 			break;
 		sighting_visit(a, t, &r, "uncertain");
+		access_track_failed(a);
 		break;
 	case DECIDE_NONE:
 		break;
@@ -455,6 +461,27 @@ sighting_live(struct agent *a, struct agent_track *t,
 	free(line);
 }
 
+/* The details of an alarm about track T: REASON, its photo, who is near. */
+static cJSON *
+sighting_alarm_details(struct agent *a, struct agent_track *t,
+    const char *reason)
+{
+	char	 hash[STORE_HASH_LEN + 1];
+	cJSON	*d = cJSON_CreateObject();
+
+	sighting_store_photo(a, t, 0, hash);
+	cJSON_AddStringToObject(d, "reason", reason);
+	cJSON_AddNumberToObject(d, "track", (double)t->id);
+	if (hash[0] != '\0')
+		cJSON_AddStringToObject(d, "photo", hash);
+	if (t->nearest != DECIDE_NOBODY && isfinite(t->nearest_distance)) {
+		cJSON_AddNumberToObject(d, "nearest", (double)t->nearest);
+		cJSON_AddNumberToObject(d, "distance",
+		    round(t->nearest_distance * 1e4) / 1e4);
+	}
+	return d;
+}
+
 /*
  * The track's liveness from one more gated frame. Its failure is an alarm
  * "spoof-suspected" with the photo, once per track: under "require" the
@@ -465,7 +492,6 @@ static void
 sighting_liveness(struct agent *a, struct agent_track *t,
     const struct worker_face *f)
 {
-	char	 hash[STORE_HASH_LEN + 1];
 	cJSON	*d;
 
 	if (a->conf.liveness == CONFIG_LIVENESS_OFF || !f->quality_pass ||
@@ -479,20 +505,55 @@ sighting_liveness(struct agent *a, struct agent_track *t,
 	    t->live.why != NULL ? t->live.why : "unknown");
 	if (t->live.verdict != DECIDE_LIVENESS_FAILED)
 		return;
-	sighting_store_photo(a, t, 0, hash);
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "reason", t->live.why);
-	cJSON_AddNumberToObject(d, "track", (double)t->id);
-	if (hash[0] != '\0')
-		cJSON_AddStringToObject(d, "photo", hash);
-	if (t->nearest != DECIDE_NOBODY && isfinite(t->nearest_distance)) {
-		cJSON_AddNumberToObject(d, "nearest", (double)t->nearest);
-		cJSON_AddNumberToObject(d, "distance",
-		    round(t->nearest_distance * 1e4) / 1e4);
-	}
+	d = sighting_alarm_details(a, t, t->live.why);
 	if (t->verdict == DECIDE_GRANTED)
 		cJSON_AddBoolToObject(d, "granted", 1);
 	agent_alarm(a, "spoof-suspected", d);
+}
+
+/*
+ * Tailgating: a second face, of another track than the one let in, seen
+ * while the door is open for an entry (agent_grant sets the window),
+ * however poor the frame: a face too small or blurred to recognise is
+ * still a person walking in. After a pass shown without a face, the first
+ * face seen is its holder's.
+ */
+static void
+sighting_follow(struct agent *a, struct agent_track *t,
+    const struct worker_face *f)
+{
+	cJSON	*d;
+
+	if (a->entry_until_ms == 0 || f->time_ms > a->entry_until_ms ||
+	    a->entry_alarmed)
+		return;
+	if (a->entry_track == 0)
+		a->entry_track = t->id;
+	if (t->id == a->entry_track)
+		return;
+	a->entry_alarmed = 1;
+	d = sighting_alarm_details(a, t, "a second person during one entry");
+	if (a->entry_photo[0] != '\0')
+		cJSON_AddStringToObject(d, "entry_photo", a->entry_photo);
+	cJSON_AddNumberToObject(d, "entry_track", (double)a->entry_track);
+	agent_alarm(a, "tailgating", d);
+}
+
+/* Loitering: a face not let in that stays in view past loiter_after. */
+static void
+sighting_loiter(struct agent *a, struct agent_track *t,
+    const struct worker_face *f)
+{
+	cJSON	*d;
+
+	if (t->loitered || t->verdict == DECIDE_GRANTED ||
+	    f->time_ms - t->first_ms < a->conf.loiter_after)
+		return;
+	t->loitered = 1;
+	d = sighting_alarm_details(a, t, "in view and not let in");
+	cJSON_AddNumberToObject(d, "seconds",
+	    (double)((f->time_ms - t->first_ms) / 1000));
+	agent_alarm(a, "loitering", d);
 }
 
 static void
@@ -516,6 +577,8 @@ sighting_face(struct agent *a, struct worker_face *f)
 	sighting_live(a, t, f);
 	kept = sighting_keep_photo(t, f);
 	sighting_liveness(a, t, f);
+	sighting_follow(a, t, f);
+	sighting_loiter(a, t, f);
 	if (t->verdict != DECIDE_NONE) {
 		/* A visit gets the better photos that come after. */
 		if (t->visit_id != 0 && kept >= 0) {

@@ -771,6 +771,8 @@ TEST(test_dump)
 	    "voice_wait \"One moment please\"\n"
 	    "voice_refused \"No entry\"\n"
 	    "voice_code \"Type the code\"\n"
+	    "voice_alarm \"Alarm\"\n"
+	    "loiter_after 1h\n"
 	    "policy pin\n"
 	    "liveness require\n"
 	    "allow_pin_only yes\n"
