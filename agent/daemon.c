@@ -1048,6 +1048,48 @@ agent_expire(struct agent *a, const char *kind, int64_t keep)
 		log_info("expired %lld %s", (long long)n, kind);
 }
 
+/*
+ * Retires the signing keys no pass can need any more: not the current
+ * one, and only once the latest expiry of the passes each signed, plus
+ * pass_skew, is past (doc/PASSES, section 6).
+ */
+static void
+agent_retire_keys(struct agent *a)
+{
+	uint32_t	 ids[64], current = pass_keyring_current(a->keyring);
+	size_t		 n, i;
+	int64_t		 last, now = agent_wall_ms(loop_now_ms());
+	char		*cause = NULL;
+	cJSON		*d;
+	char		 hex[9];
+
+	n = pass_keyring_ids(a->keyring, ids, sizeof ids / sizeof ids[0]);
+	for (i = 0; i < n && i < sizeof ids / sizeof ids[0]; i++) {
+		if (ids[i] == current)
+			continue;
+		if (store_key_last_expiry(a->store, ids[i], &last,
+		    &cause) == -1) {
+			log_warnx("keys: %s", cause);
+			free(cause);
+			return;
+		}
+		if (last + a->conf.pass_skew >= now)
+			continue;
+		if (pass_keyring_retire(a->keyring, ids[i], &cause) != 0) {
+			log_warnx("keys: %s", cause);
+			free(cause);
+			continue;
+		}
+		snprintf(hex, sizeof hex, "%08x", ids[i]);
+		log_info("keys: key %s retired: no pass it signed is valid",
+		    hex);
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "action", "key-retired");
+		cJSON_AddStringToObject(d, "key", hex);
+		agent_event(a, "pass", now, 0, 0, d, NULL);
+	}
+}
+
 static int64_t
 agent_housekeeping(struct loop *l, uint64_t id, void *arg)
 {
@@ -1055,6 +1097,7 @@ agent_housekeeping(struct loop *l, uint64_t id, void *arg)
 
 	(void)l;
 	(void)id;
+	agent_retire_keys(a);
 	agent_expire(a, "pending", a->conf.pending_expire);
 	agent_expire(a, "events", a->conf.retain_events);
 	agent_expire(a, "photos", a->conf.retain_photos);

@@ -1640,6 +1640,68 @@ out:
 	store_person_clear(&p);
 }
 
+/* The most keys a keyring lists (keys live until their passes expire). */
+#define HANDLERS_KEYS_MAX	64
+
+static void
+handler_KEYS(struct handlers_ctx *h)
+{
+	uint32_t	 ids[HANDLERS_KEYS_MAX], current;
+	size_t		 n, i;
+	int64_t		 last;
+	char		 hex[9], *cause = NULL;
+	cJSON		*list = cJSON_CreateArray(), *o, *res;
+
+	current = pass_keyring_current(h->a->keyring);
+	n = pass_keyring_ids(h->a->keyring, ids, HANDLERS_KEYS_MAX);
+	for (i = 0; i < n && i < HANDLERS_KEYS_MAX; i++) {
+		if (store_key_last_expiry(h->a->store, ids[i], &last,
+		    &cause) == -1) {
+			cJSON_Delete(list);
+			reply_store_error(h, cause);
+			return;
+		}
+		o = cJSON_CreateObject();
+		snprintf(hex, sizeof hex, "%08x", ids[i]);
+		cJSON_AddStringToObject(o, "key", hex);
+		cJSON_AddBoolToObject(o, "current", ids[i] == current);
+		if (last > 0)
+			cJSON_AddNumberToObject(o, "last_expiry", (double)last);
+		else
+			cJSON_AddNullToObject(o, "last_expiry");
+		cJSON_AddItemToArray(list, o);
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "keys", list);
+	reply_ok(h, res);
+}
+
+static void
+handler_KEYS_ROTATE(struct handlers_ctx *h)
+{
+	uint32_t	 old = pass_keyring_current(h->a->keyring);
+	char		 was[9], now[9], *cause = NULL;
+	cJSON		*d, *res;
+
+	if (pass_keyring_rotate(h->a->keyring, &cause) != 0) {
+		reply_error(h, PROTO_ERR_INTERNAL, "keys: %s", cause);
+		free(cause);
+		return;
+	}
+	snprintf(was, sizeof was, "%08x", old);
+	snprintf(now, sizeof now, "%08x", pass_keyring_current(h->a->keyring));
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", "key-rotated");
+	cJSON_AddStringToObject(d, "key", now);
+	cJSON_AddStringToObject(d, "previous", was);
+	cJSON_AddStringToObject(d, "by", h->peer->who);
+	agent_event(h->a, "pass", now_wall(), 0, 0, d, NULL);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "key", now);
+	cJSON_AddStringToObject(res, "previous", was);
+	reply_ok(h, res);
+}
+
 static void
 handler_PIN(struct handlers_ctx *h)
 {

@@ -2125,6 +2125,15 @@ out:
 	return r;
 }
 
+/* The latest expiry of the passes key KEY_ID signed, 0 if none. */
+int
+store_key_last_expiry(struct store *st, int64_t key_id, int64_t *ms,
+    char **cause)
+{
+	return store_get_int(st, "SELECT coalesce(max(expires), 0) FROM "
+	    "passes WHERE key_id = ?", key_id, ms, cause);
+}
+
 /* Revokes a pass that is not revoked yet. */
 int
 store_pass_revoke(struct store *st, const char *id, char **cause)

@@ -341,6 +341,12 @@ int	 store_passes_list(struct store *, int64_t now,
 	     char **cause);
 int	 store_pass_revoke(struct store *, const char *id, char **cause);
 /*
+ * The latest expiry (ms) of the passes signing key KEY_ID signed, in *MS
+ * (0 if none): once it is past, the key can be retired.
+ */
+int	 store_key_last_expiry(struct store *, int64_t key_id, int64_t *ms,
+	     char **cause);
+/*
  * store_pass_issue stores pass P (as store_pass_add) with the event EV
  * that issues it and NOUTBOX outbox rows (the mail that carries it), all
  * or none. store_pass_use takes one use of pass ID and appends EV (the

@@ -3,7 +3,8 @@
 # visitor's address; the mail reaches an SMTP sink on 127.0.0.1 (Debian's
 # python3-aiosmtpd) with the QR code as an inline PNG, which zbar decodes to
 # exactly the token the guard was shown, and the PIN, window and door in the
-# text. Then the agent restarts on a camera that shows that PNG twice, more
+# text. The signing key is rotated: the pass signed by the old one still
+# opens. Then the agent restarts on a camera that shows that PNG twice, more
 # than the repeat window apart: the door opens once ("granted", reason
 # "pass"), the second showing is refused as a replay, the pass is no longer
 # listed, the sent mail no longer holds the PIN, and the log verifies.
@@ -72,6 +73,19 @@ wait_for '[ "$(gh outbox --state sent | json "len(d[\"rows\"])")" = 1 ]'
 gh outbox > outbox.json
 [ "$(json 'd["rows"][0]["destination"]' < outbox.json)" = ann@example.org ] ||
     fail "outbox: $(cat outbox.json)"
+# A new signing key: the mailed pass, signed by the old one, still opens.
+gh keys rotate > rotate.json || fail "keys rotate: $(cat rotate.json)"
+gh keys > keys.json
+python3 - keys.json rotate.json <<'EOF' || fail "keys: $(cat keys.json)"
+import json, sys
+keys = json.load(open(sys.argv[1]))["keys"]
+r = json.load(open(sys.argv[2]))
+assert len(keys) == 2, keys
+cur = [k for k in keys if k["current"]]
+old = [k for k in keys if not k["current"]]
+assert cur[0]["key"] == r["key"] and old[0]["key"] == r["previous"], (keys, r)
+assert cur[0]["last_expiry"] is None and old[0]["last_expiry"] > 0, keys
+EOF
 sqlite3 data/gatehouse.db "SELECT payload FROM outbox" > payloads
 grep -q "$pin" payloads && fail "a sent mail's payload still holds the PIN"
 grep -q "$token" payloads && fail "a sent mail's payload still holds the pass"
