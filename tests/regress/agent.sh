@@ -83,7 +83,9 @@ stop_agent
 # Run 2: Obama (enrolled), a gap, then Kit Harington (deny-listed).
 rm frames/*
 frames_add frames "$FACES/obama_1.jpg" 20
-frames_add frames blank.ppm 30
+# Long enough for the door to close behind Obama: a face during an entry
+# is tailgating.
+frames_add frames blank.ppm 75
 frames_add frames "$FACES/kit_harington_1.jpg" 20
 frames_add frames blank.ppm 30
 start_agent

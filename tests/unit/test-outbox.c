@@ -781,8 +781,11 @@ TEST(sms_and_webhook)
 		} else if (strcmp(t_str(rec, "path"), "/hook") == 0) {
 			got_hook++;
 			body = t_str(rec, "body");
-			CHECK_STR(body, "{\"type\":\"granted\",\"door\":"
-			    "\"front\",\"id\":7}");
+			/* The store gave the event its id. */
+			snprintf(expect, sizeof expect, "{\"type\":\"granted\","
+			    "\"door\":\"front\",\"id\":7,\"event\":%lld}",
+			    (long long)ev_hook);
+			CHECK_STR(body, expect);
 			CHECK_STR(t_header(rec, "Content-Type"),
 			    "application/json");
 			maclen = 0;
