@@ -1960,15 +1960,19 @@ store_pass_issue(struct store *st, const struct store_pass *p,
 }
 
 /*
- * Uses pass ID once with the event that records the entry. The pass is
- * read and its uses taken down inside the IMMEDIATE transaction, so two
- * agents (or two doors) consuming the last use of one pass at once get
- * one 0 and one 3.
+ * Appends EV with its NOB outbox rows if the state CHECK reads is 0, and
+ * applies CHANGE first, all in one IMMEDIATE transaction: what CHECK read
+ * cannot change before CHANGE, so two agents racing for the same row get
+ * one event. CHECK is a SELECT of one integer (no row: 1, "no such"; 0:
+ * go on; another value: returned as it is); BIND binds ARG to both
+ * statements (numbered parameters; CHECK may use fewer). Returns 0, 1 or
+ * CHECK's value with nothing changed, or -1.
  */
-int
-store_pass_use(struct store *st, const char *id, const struct store_event *ev,
-    const struct store_outbox *ob, size_t nob, int64_t *event_id,
-    char **cause)
+static int
+store_event_if(struct store *st, const char *check, const char *change,
+    void (*bind)(sqlite3_stmt *, const void *), const void *arg,
+    const struct store_event *ev, const struct store_outbox *ob, size_t nob,
+    int64_t *event_id, char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc, r = -1;
@@ -1977,52 +1981,61 @@ store_pass_use(struct store *st, const char *id, const struct store_event *ev,
 		xasprintf(cause, "no event");
 		return -1;
 	}
-	if (store_event_check(ev, nob, cause) != 0)
+	if (store_event_check(ev, nob, cause) != 0 || store_begin(st, cause) != 0)
 		return -1;
-	if (!store_pass_id_valid(id))
-		return 1;
-	if (store_begin(st, cause) != 0)
-		return -1;
-	if (store_prepare(st, "SELECT revoked IS NOT NULL, uses FROM passes "
-	    "WHERE id = ?", &stmt, cause) != 0)
+	if (store_prepare(st, check, &stmt, cause) != 0)
 		goto out;
-	store_bind_text(stmt, 1, id);
+	bind(stmt, arg);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE) {
 		r = 1;
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		store_error(st, cause, "pass");
+		store_error(st, cause, "database");
 		goto out;
 	}
-	if (sqlite3_column_int(stmt, 0)) {
-		r = 2;
-		goto out;
-	}
-	if (sqlite3_column_int(stmt, 1) <= 0) {
-		r = 3;
+	if ((rc = sqlite3_column_int(stmt, 0)) != 0) {
+		r = rc;
 		goto out;
 	}
 	sqlite3_finalize(stmt);
 	stmt = NULL;
-	if (store_prepare(st, "UPDATE passes SET uses = uses - 1 WHERE id = ?",
-	    &stmt, cause) != 0)
+	if (store_prepare(st, change, &stmt, cause) != 0)
 		goto out;
-	store_bind_text(stmt, 1, id);
+	bind(stmt, arg);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, cause, "use pass");
+		store_error(st, cause, "database");
 		goto out;
 	}
 	if (store_event_insert(st, ev, ob, nob, event_id, cause) != 0)
 		goto out;
 	sqlite3_finalize(stmt);
-	stmt = NULL;
 	return store_commit(st, cause);
 
 out:
 	sqlite3_finalize(stmt);
 	store_rollback(st);
 	return r;
+}
+
+static void
+store_bind_pass_id(sqlite3_stmt *stmt, const void *arg)
+{
+	store_bind_text(stmt, 1, arg);
+}
+
+/* Uses pass ID once with the event that records the entry. */
+int
+store_pass_use(struct store *st, const char *id, const struct store_event *ev,
+    const struct store_outbox *ob, size_t nob, int64_t *event_id,
+    char **cause)
+{
+	if (!store_pass_id_valid(id))
+		return 1;
+	return store_event_if(st, "SELECT CASE WHEN revoked IS NOT NULL THEN 2 "
+	    "WHEN uses <= 0 THEN 3 ELSE 0 END FROM passes WHERE id = ?1",
+	    "UPDATE passes SET uses = uses - 1 WHERE id = ?1",
+	    store_bind_pass_id, id, ev, ob, nob, event_id, cause);
 }
 
 /* Calls CB for the alarms, newest first: all, or those not acknowledged. */
@@ -2065,64 +2078,46 @@ out:
 	return r;
 }
 
-/*
- * Acknowledges alarm ALARM with the event EV that records it, in one
- * IMMEDIATE transaction: two guards acknowledging at once get one 0 and
- * one 2.
- */
+struct store_ack {
+	int64_t		 alarm;
+	const char	*by;
+	const char	*note;
+	int64_t		 time;
+};
+
+static void
+store_bind_ack(sqlite3_stmt *stmt, const void *arg)
+{
+	const struct store_ack	*k = arg;
+
+	sqlite3_bind_int64(stmt, 1, k->alarm);
+	/* The check has ?1 only: the others are SQLITE_RANGE there. */
+	store_bind_text(stmt, 2, k->by);
+	sqlite3_bind_int64(stmt, 3, k->time);
+	store_bind_text(stmt, 4, k->note);
+}
+
+/* Acknowledges alarm ALARM with the event EV that records it. */
 int
 store_alarm_ack(struct store *st, int64_t alarm, const char *by,
     const char *note, const struct store_event *ev, int64_t *event_id,
     char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc, r = -1;
+	struct store_ack	k;
 
 	if (ev == NULL || by == NULL) {
 		xasprintf(cause, "no event or no one acknowledging");
 		return -1;
 	}
-	if (store_event_check(ev, 0, cause) != 0 || store_begin(st, cause) != 0)
-		return -1;
-	if (store_prepare(st, "SELECT k.alarm IS NOT NULL FROM events e LEFT "
-	    "JOIN acks k ON k.alarm = e.id WHERE e.id = ? AND e.type = "
-	    "'alarm'", &stmt, cause) != 0)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, alarm);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE) {
-		r = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		store_error(st, cause, "alarm");
-		goto out;
-	}
-	if (sqlite3_column_int(stmt, 0)) {
-		r = 2;
-		goto out;
-	}
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (store_prepare(st, "INSERT INTO acks (alarm, by, time, note) "
-	    "VALUES (?, ?, ?, ?)", &stmt, cause) != 0)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, alarm);
-	store_bind_text(stmt, 2, by);
-	sqlite3_bind_int64(stmt, 3, ev->time);
-	store_bind_text(stmt, 4, note);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, cause, "acknowledge");
-		goto out;
-	}
-	if (store_event_insert(st, ev, NULL, 0, event_id, cause) != 0)
-		goto out;
-	sqlite3_finalize(stmt);
-	return store_commit(st, cause);
-
-out:
-	sqlite3_finalize(stmt);
-	store_rollback(st);
-	return r;
+	k.alarm = alarm;
+	k.by = by;
+	k.note = note;
+	k.time = ev->time;
+	return store_event_if(st, "SELECT CASE WHEN k.alarm IS NOT NULL THEN 2 "
+	    "ELSE 0 END FROM events e LEFT JOIN acks k ON k.alarm = e.id "
+	    "WHERE e.id = ?1 AND e.type = 'alarm'",
+	    "INSERT INTO acks (alarm, by, time, note) VALUES (?1, ?2, ?3, ?4)",
+	    store_bind_ack, &k, ev, NULL, 0, event_id, cause);
 }
 
 /* The latest expiry of the passes key KEY_ID signed, 0 if none. */
