@@ -13,21 +13,13 @@
 set -eu
 . "$ROOT/tests/regress/lib.sh"
 [ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
-# Debian's python3, which has python3-aiosmtpd.
-PY=/usr/bin/python3
-$PY -c 'import aiosmtpd' 2>/dev/null ||
-    { echo "python3-aiosmtpd is not installed"; exit 77; }
+need_smtp_sink
 
 chmod 755 .
-mkdir frames voice mail
-port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/mail" "$port" &
-SINK=$!
+mkdir frames voice
+port=$(free_port)
 trap 'kill $SINK 2>/dev/null || true' EXIT
-wait_for '[ -f mail/.ready ]'
+smtp_sink mail "$port"
 mails() { ls mail | grep -c '\.eml$' || true; }
 
 frame_blank blank.ppm

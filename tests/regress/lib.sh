@@ -96,3 +96,30 @@ stop_agent() {
 
 # Counts lines of the sim door file holding the word $1.
 door_count() { grep -c " $1\( \|\$\)" door 2>/dev/null || true; }
+
+# Debian's python3, which has python3-aiosmtpd (another python3 may be
+# first on PATH).
+PY=/usr/bin/python3
+
+# Skips the test (77) when the SMTP sink cannot run.
+need_smtp_sink() {
+	$PY -c 'import aiosmtpd' 2>/dev/null ||
+	    { echo "python3-aiosmtpd is not installed"; exit 77; }
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Starts the SMTP sink (tests/tools/sink.py) on port $2, saving mail to
+# the new directory $1, and waits until it listens; its pid is SINK.
+smtp_sink() {
+	mkdir -p "$1"
+	$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/$1" "$2" &
+	SINK=$!
+	wait_for "[ -f $1/.ready ]"
+}

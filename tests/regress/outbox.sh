@@ -23,19 +23,8 @@
 set -eu
 . "$ROOT/tests/regress/lib.sh"
 [ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
-# Debian's python3, which has python3-aiosmtpd (another python3 may be
-# first on PATH).
-PY=/usr/bin/python3
-$PY -c 'import aiosmtpd' 2>/dev/null ||
-    { echo "python3-aiosmtpd is not installed"; exit 77; }
+need_smtp_sink
 
-# A TCP port on 127.0.0.1 nothing listens on.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 # Kills the process $1 (started here) and waits for it.
 reap() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # The number of outbox rows in state $1.
@@ -158,10 +147,7 @@ events_a=$(python3 -c 'import json, sys
 print(",".join(sorted({str(r["event"]) for r in json.load(open(sys.argv[1]))["rows"]})))' queued.json)
 
 # The mail server comes up on that port: everything goes out once.
-mkdir mail-a
-$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/mail-a" "$port" &
-SINK=$!
-wait_for '[ -f mail-a/.ready ]'
+smtp_sink mail-a "$port"
 wait_for '[ "$(rows sent)" = 4 ]'
 gh outbox > sent-a.json
 [ "$(rows_where sent-a.json 'r["state"] == "sent"')" = 4 ] ||
@@ -202,10 +188,7 @@ reap "$STALL"
 STALL=
 [ "$(json 'd["accepted"]' < stall/stall.json)" = 4 ] ||
     fail "connections: $(cat stall/stall.json)"
-mkdir mail-b
-$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/mail-b" "$port" &
-SINK=$!
-wait_for '[ -f mail-b/.ready ]'
+smtp_sink mail-b "$port"
 # Only the rows the dead agent left queued are tried: the camera shows
 # nothing new.
 rm -rf frames

@@ -15,24 +15,15 @@
 set -eu
 . "$ROOT/tests/regress/lib.sh"
 [ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
-# Debian's python3, which has python3-aiosmtpd (another python3 may be
-# first on PATH).
-PY=/usr/bin/python3
-$PY -c 'import aiosmtpd' 2>/dev/null ||
-    { echo "python3-aiosmtpd is not installed"; exit 77; }
+need_smtp_sink
 command -v zbarimg >/dev/null || { echo "zbarimg is not installed"; exit 77; }
 
 # The worker runs as nobody: it must read the frames.
 chmod 755 .
-mkdir frames voice mail
-port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-$PY "$ROOT/tests/tools/sink.py" smtp "$PWD/mail" "$port" &
-SINK=$!
+mkdir frames voice
+port=$(free_port)
 trap 'kill $SINK 2>/dev/null || true' EXIT
-wait_for '[ -f mail/.ready ]'
+smtp_sink mail "$port"
 
 frame_blank blank.ppm
 frames_add frames "$FACES/kit_harington_1.jpg" 20
