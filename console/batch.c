@@ -819,6 +819,74 @@ batch_print_event_text(FILE *f, const cJSON *ev)
 	fputc('\n', f);
 }
 
+/* The kinds of alarm (doc/PROTOCOL 4.26) in words. */
+static const struct {
+	const char	*kind;
+	const char	*words;
+} batch_alarm_kinds[] = {
+	{ "deny-list",		"Deny-listed face" },
+	{ "spoof-suspected",	"Possible spoof (photo or screen)" },
+	{ "tailgating",		"Tailgating" },
+	{ "loitering",		"Loitering" },
+	{ "lockout",		"Repeated failures: door locked out" },
+	{ "forced",		"Door forced" },
+	{ "held-open",		"Door held open" },
+};
+
+const char *
+batch_alarm_kind(const char *kind)
+{
+	size_t	i;
+
+	if (kind == NULL)
+		return "Alarm";
+	for (i = 0; i < sizeof batch_alarm_kinds / sizeof batch_alarm_kinds[0];
+	    i++) {
+		if (strcmp(kind, batch_alarm_kinds[i].kind) == 0)
+			return batch_alarm_kinds[i].words;
+	}
+	return kind;
+}
+
+void
+batch_print_alarms_text(FILE *f, const cJSON *result, const char *door)
+{
+	static const char *const keys[] = { "alarm", "time", "reason",
+	    "person", "acked_by", "note" };
+	const cJSON	*list, *al, *kind;
+	cJSON		*rows, *row, *v;
+	size_t		 i;
+
+	list = cJSON_GetObjectItemCaseSensitive(result, "alarms");
+	if (!text_is_table(list)) {
+		batch_print_text(f, result);
+		return;
+	}
+	/* The columns of a table, in this order; the photo left out. */
+	rows = batch_check(cJSON_CreateArray());
+	cJSON_ArrayForEach(al, list) {
+		row = batch_check(cJSON_CreateObject());
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(al, keys[i]);
+			v = v != NULL ? cJSON_Duplicate(v, 1) :
+			    cJSON_CreateNull();
+			cJSON_AddItemToObject(row, keys[i], batch_check(v));
+			if (i != 1)
+				continue;
+			cJSON_AddItemToObject(row, "door", batch_check(
+			    door != NULL && *door != '\0' ?
+			    cJSON_CreateString(door) : cJSON_CreateNull()));
+			kind = cJSON_GetObjectItemCaseSensitive(al, "kind");
+			cJSON_AddItemToObject(row, "kind", batch_check(
+			    cJSON_CreateString(batch_alarm_kind(
+			    cJSON_IsString(kind) ? kind->valuestring : NULL))));
+		}
+		cJSON_AddItemToArray(rows, row);
+	}
+	text_table(f, rows, 0);
+	cJSON_Delete(rows);
+}
+
 void
 batch_usage(FILE *f)
 {
@@ -1014,7 +1082,10 @@ batch_run(struct batch *b, struct batch_cmd *bc)
 		proto_reply_clear(&rep);
 		return status;
 	}
-	if (b->text)
+	if (b->text && bc->cmd->id == PROTO_CMD_ALARMS)
+		batch_print_alarms_text(b->out, rep.result,
+		    client_door(b->client));
+	else if (b->text)
 		batch_print_text(b->out, rep.result);
 	else
 		batch_print_json(b->out, rep.result);

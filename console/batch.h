@@ -98,6 +98,18 @@ void	 batch_print_json(FILE *, const cJSON *);
 void	 batch_print_text(FILE *, const cJSON *);
 /* An event for people on one line: time, type, door, person, the rest. */
 void	 batch_print_event_text(FILE *, const cJSON *);
+/*
+ * The result of "alarms" for people: one alarm a line, with its id, time,
+ * DOOR (the agent's, from hello), what happened in words, the reason, the
+ * person, who acknowledged it and the note. Another shape is printed as
+ * batch_print_text() does.
+ */
+void	 batch_print_alarms_text(FILE *, const cJSON *, const char *door);
+/*
+ * What an alarm's kind ("forced", "deny-list", ...) means, in words for a
+ * guard ("Door forced"); a kind it does not know is itself.
+ */
+const char *batch_alarm_kind(const char *kind);
 
 /* The usage of gatehouse itself. */
 void	 batch_usage(FILE *);

@@ -1,8 +1,9 @@
 /*
  * What the interactive console's keys do (tui.h): the visitor's page, the
  * decisions (approve, deny, "this is"), opening a door by hand, the
- * people, log and help pages, and the outbox page with its retry. Each
- * request waits for its reply; a failure is a line on the message line.
+ * people, log and help pages, the outbox page with its retry, and the
+ * alarms: the page and the acknowledgement. Each request waits for its
+ * reply; a failure is a line on the message line.
  */
 #include <sys/types.h>
 
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "base64.h"
+#include "batch.h"
 #include "tui.h"
 #include "xmalloc.h"
 
@@ -116,6 +118,13 @@ tui_main_screen(struct tui *t)
 	t->outbox = NULL;
 	t->noutbox = 0;
 	t->outbox_unread = 0;
+	for (i = 0; i < t->nalarm_rows; i++)
+		tui_alarm_clear(&t->alarm_rows[i]);
+	free(t->alarm_rows);
+	t->alarm_rows = NULL;
+	t->nalarm_rows = 0;
+	t->alarm_unread = 0;
+	t->alarm_rows_stale = 0;
 	free(t->header);
 	t->header = NULL;
 	t->top = 0;
@@ -918,11 +927,245 @@ tui_key_retry(struct tui *t, int arg)
 	    a->name);
 }
 
+/* Compares the rows of the alarms page: the waiting first, newest first. */
+static int
+tui_alarm_row_cmp(const void *a1, const void *b1)
+{
+	const struct tui_alarm	*a = a1, *b = b1;
+
+	if ((a->acked_by == NULL) != (b->acked_by == NULL))
+		return a->acked_by == NULL ? -1 : 1;
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	if (a->id != b->id)
+		return a->id > b->id ? -1 : 1;
+	return strcmp(a->agent->name, b->agent->name);
+}
+
+/* Whether ROWS (N of them) hold alarm ID of A. */
+static int
+tui_alarm_listed(const struct tui_alarm *rows, size_t n, struct tui_agent *a,
+    int64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (rows[i].agent == a && rows[i].id == id)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Adds A's alarms (every one, "alarms" with all) to *ROWS. 0, or -1 with
+ * a message when the agent refused or the connection failed.
+ */
+static int
+tui_alarms_all(struct tui *t, struct tui_agent *a, struct tui_alarm **rows,
+    size_t *n)
+{
+	struct proto_reply	 rep;
+	const cJSON		*list, *item;
+	cJSON			*args;
+
+	args = cJSON_CreateObject();
+	cJSON_AddTrueToObject(args, "all");
+	if (tui_agent_call(a, "alarms", args, &rep) != 0)
+		return -1;
+	if (!rep.ok) {
+		tui_error_reply(t, "alarms", &rep);
+		return -1;
+	}
+	list = cJSON_GetObjectItemCaseSensitive(rep.result, "alarms");
+	cJSON_ArrayForEach(item, list) {
+		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
+		if (tui_alarm_parse(a, item, &(*rows)[*n]) != 0)
+			continue;
+		/* The page shows no photo: the banner does. */
+		free((*rows)[*n].photo);
+		(*rows)[*n].photo = NULL;
+		(*rows)[*n].photo_len = 0;
+		(*n)++;
+	}
+	proto_reply_clear(&rep);
+	return 0;
+}
+
+/* Copies waiting alarm FROM into the row TO. */
+static void
+tui_alarm_copy(struct tui_alarm *to, const struct tui_alarm *from)
+{
+	memset(to, 0, sizeof *to);
+	to->agent = from->agent;
+	to->id = from->id;
+	to->time = from->time;
+	to->kind = xstrdup(from->kind);
+	if (from->reason != NULL)
+		to->reason = xstrdup(from->reason);
+	if (from->person != NULL)
+		to->person = xstrdup(from->person);
+}
+
+/*
+ * Reads the alarms page again: every connected door's alarms, with the
+ * waiting ones the console keeps (a door away, or older than the 100 the
+ * agent lists), the selection staying on its alarm.
+ */
+void
+tui_alarms_read(struct tui *t)
+{
+	struct tui_alarm	*rows = NULL;
+	struct tui_agent	*a, *sel_agent = NULL;
+	int64_t			 sel_id = 0;
+	size_t			 i, j, n = 0, unread = 0;
+
+	if (t->cursor < t->nalarm_rows) {
+		sel_agent = t->alarm_rows[t->cursor].agent;
+		sel_id = t->alarm_rows[t->cursor].id;
+	}
+	t->alarm_rows_stale = 0;
+	for (i = 0; i < t->nagents; i++) {
+		a = &t->agents[i];
+		if (a->state == TUI_AGENT_UP &&
+		    tui_alarms_all(t, a, &rows, &n) != 0)
+			unread++;
+	}
+	for (i = 0; i < t->nalarms; i++) {
+		a = t->alarms[i]->agent;
+		if (tui_alarm_listed(rows, n, a, t->alarms[i]->id))
+			continue;
+		rows = xreallocarray(rows, n + 1, sizeof *rows);
+		tui_alarm_copy(&rows[n++], t->alarms[i]);
+	}
+	if (n > 0)
+		qsort(rows, n, sizeof *rows, tui_alarm_row_cmp);
+
+	for (i = 0; i < t->nalarm_rows; i++)
+		tui_alarm_clear(&t->alarm_rows[i]);
+	free(t->alarm_rows);
+	t->alarm_rows = rows;
+	t->nalarm_rows = n;
+	t->alarm_unread = unread;
+	for (j = 0; j < n; j++) {
+		if (rows[j].agent == sel_agent && rows[j].id == sel_id)
+			break;
+	}
+	if (j < n)
+		t->cursor = j;
+	else if (t->cursor >= n)
+		t->cursor = n > 0 ? n - 1 : 0;
+	t->dirty = 1;
+}
+
+/* The alarms page; on it, reads it again. */
+void
+tui_key_alarms(struct tui *t, int arg)
+{
+	(void)arg;
+	if (t->screen != TUI_SCREEN_ALARMS) {
+		tui_main_screen(t);
+		t->screen = TUI_SCREEN_ALARMS;
+		t->cursor = 0;
+		t->top = 0;
+	}
+	tui_alarms_read(t);
+}
+
+/* The note given: "ack" with it. */
+static void
+tui_ack_done(struct tui *t, struct tui_modal *m)
+{
+	struct proto_reply	 rep;
+	struct tui_agent	*a = m->agent;
+	enum proto_error	 code;
+	char			*note;
+	cJSON			*args;
+
+	note = tui_form_value(m, 0);
+	args = cJSON_CreateObject();
+	cJSON_AddNumberToObject(args, "alarm", (double)m->alarm);
+	if (*note != '\0')
+		cJSON_AddStringToObject(args, "note", note);
+	free(note);
+	if (tui_agent_call(a, "ack", args, &rep) != 0)
+		return;
+	if (!rep.ok) {
+		code = rep.code;
+		tui_error_reply(t, "ack", &rep);
+		/* Answered elsewhere, or gone: the list is asked for again. */
+		if (code == PROTO_ERR_CONFLICT || code == PROTO_ERR_NOT_FOUND)
+			a->stale_alarms = 1;
+		return;
+	}
+	proto_reply_clear(&rep);
+	tui_alarm_gone(a, m->alarm);
+	if (t->nalarms > 0)
+		tui_message(t, 0, "alarm #%lld at %s acknowledged; %zu more "
+		    "waiting", (long long)m->alarm, a->name, t->nalarms);
+	else
+		tui_message(t, 0, "alarm #%lld at %s acknowledged",
+		    (long long)m->alarm, a->name);
+}
+
+/*
+ * Acknowledges an alarm, after a note (which may be left empty): the one
+ * selected on the alarms page, else the banner's.
+ */
+void
+tui_key_ack(struct tui *t, int arg)
+{
+	const struct proto_command	*c = proto_command_find("ack");
+	const struct tui_alarm		*al;
+	struct tui_modal		*m;
+	struct tui_agent		*a;
+	char				*title, when[32];
+
+	(void)arg;
+	if (t->screen == TUI_SCREEN_ALARMS) {
+		if (t->cursor >= t->nalarm_rows) {
+			tui_message(t, 1, "no alarm is selected");
+			return;
+		}
+		al = &t->alarm_rows[t->cursor];
+		if (al->acked_by != NULL) {
+			tui_message(t, 1, "alarm #%lld at %s was acknowledged "
+			    "by %s on %s", (long long)al->id, al->agent->name,
+			    al->acked_by, tui_date((double)al->acked_at, when,
+			    sizeof when));
+			return;
+		}
+	} else if (t->nalarms > 0)
+		al = t->alarms[0];
+	else {
+		tui_message(t, 1, "no alarm is waiting");
+		return;
+	}
+	a = al->agent;
+	if (a->state != TUI_AGENT_UP) {
+		tui_message(t, 1, "%s is not connected", a->name);
+		return;
+	}
+	if (c != NULL && !proto_role_allows(a->role, c)) {
+		tui_message(t, 1, "ack needs role %s; you are %s at %s",
+		    proto_role_name(c->min_role), proto_role_name(a->role),
+		    a->name);
+		return;
+	}
+	xasprintf(&title, "Acknowledge alarm #%lld at %s: %s",
+	    (long long)al->id, a->name, batch_alarm_kind(al->kind));
+	m = tui_form_new(title, tui_ack_done);
+	free(title);
+	tui_form_field(m, "Note", 0, NULL);
+	m->agent = a;
+	m->alarm = al->id;
+	tui_modal_open(t, m);
+}
+
 /* Moves the selection or the page: ARG 1 a line, 2 a page, 3 the end. */
 void
 tui_key_move(struct tui *t, int arg)
 {
-	size_t	n, page = tui_page_rows(), *pos, i, sel = 0;
+	size_t	n, page = tui_page_rows(t), *pos, i, sel = 0;
 	int64_t	to;
 
 	switch (t->screen) {
@@ -942,6 +1185,10 @@ tui_key_move(struct tui *t, int arg)
 		break;
 	case TUI_SCREEN_OUTBOX:
 		n = t->noutbox;
+		pos = &t->cursor;
+		break;
+	case TUI_SCREEN_ALARMS:
+		n = t->nalarm_rows;
 		pos = &t->cursor;
 		break;
 	default:
@@ -1027,8 +1274,10 @@ tui_key_back(struct tui *t, int arg)
 		return;
 	}
 	tui_main_screen(t);
-	/* Help freed the outbox page: it is read again. */
+	/* Help freed the outbox or alarms page: it is read again. */
 	if (from_help && t->help_from == TUI_SCREEN_OUTBOX)
 		tui_key_outbox(t, 0);
+	if (from_help && t->help_from == TUI_SCREEN_ALARMS)
+		tui_key_alarms(t, 0);
 }
 

@@ -1,7 +1,8 @@
 /*
  * The interactive console's agents (tui.h): one connection per door,
  * opened again with backoff when it fails, and what the agents said: the
- * status, the people, the pending visitors and the event log.
+ * status, the people, the pending visitors, the alarms waiting for a
+ * guard and the event log.
  *
  * A connection's life: IDLE, then a blocking connect and hello (a Unix
  * socket answers at once; tui_ssh may take longer) and the set-up calls
@@ -11,9 +12,15 @@
  * again from the bottom after a connection that lasted TUI_BACKOFF_MAX.
  *
  * Events only mark what they change as stale ("pending" makes the pending
- * list stale, "door" the status, "person" the people); tui_agent_work(),
- * run before the loop sleeps, asks again once for each stale thing, so a
- * burst of events costs one request.
+ * list stale, "door" the status, "person" the people, "alarm" the alarms);
+ * tui_agent_work(), run before the loop sleeps, asks again once for each
+ * stale thing, so a burst of events costs one request. An "ack" event
+ * needs no request: the alarm it names stops waiting, whoever answered it.
+ *
+ * The alarms are asked for once the events follow, so that an alarm
+ * raised meanwhile is either in the list or an event after it. They stay
+ * while a door is away, as its visitors do, and are asked for again when
+ * it is back: one acknowledged meanwhile then goes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +30,7 @@
 
 #include <curses.h>
 
+#include "base64.h"
 #include "client.h"
 #include "loop.h"
 #include "tui.h"
@@ -73,6 +81,32 @@ agent_visits_clear(struct tui_agent *a)
 	a->nvisits = 0;
 }
 
+/* Frees what alarm AL holds. */
+void
+tui_alarm_clear(struct tui_alarm *al)
+{
+	free(al->kind);
+	free(al->reason);
+	free(al->person);
+	free(al->acked_by);
+	free(al->note);
+	free(al->photo);
+	memset(al, 0, sizeof *al);
+}
+
+/* Frees the alarms of A's last "alarms". */
+static void
+agent_alarms_clear(struct tui_agent *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nalarms; i++)
+		tui_alarm_clear(&a->alarms[i]);
+	free(a->alarms);
+	a->alarms = NULL;
+	a->nalarms = 0;
+}
+
 /* Closes A's connection, if any. */
 static void
 agent_close(struct tui_agent *a)
@@ -94,6 +128,7 @@ tui_agent_free(struct tui_agent *a)
 		loop_del_timer(a->tui->loop, a->timer);
 	agent_close(a);
 	agent_visits_clear(a);
+	agent_alarms_clear(a);
 	cJSON_Delete(a->status);
 	cJSON_Delete(a->people);
 	free(a->name);
@@ -299,6 +334,136 @@ tui_visit_find(struct tui *t, struct tui_agent *a, int64_t id)
 			return t->pending[i];
 	}
 	return NULL;
+}
+
+/* A copy of string member KEY of OBJ, or NULL. */
+static char *
+agent_strdup(const cJSON *obj, const char *key)
+{
+	const char	*s = agent_string(obj, key);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Reads alarm OBJ of an "alarms" reply of A into AL: 0, or -1. */
+int
+tui_alarm_parse(struct tui_agent *a, const cJSON *obj, struct tui_alarm *al)
+{
+	const char	*photo;
+
+	memset(al, 0, sizeof *al);
+	if (!cJSON_IsObject(obj) || agent_int(obj, "alarm", 0) <= 0)
+		return -1;
+	al->agent = a;
+	al->id = agent_int(obj, "alarm", 0);
+	al->time = agent_int(obj, "time", 0);
+	al->kind = xstrdup(agent_string(obj, "kind") != NULL ?
+	    agent_string(obj, "kind") : "alarm");
+	al->reason = agent_strdup(obj, "reason");
+	al->person = agent_strdup(obj, "person");
+	al->acked_by = agent_strdup(obj, "acked_by");
+	al->acked_at = agent_int(obj, "acked_at", 0);
+	al->note = agent_strdup(obj, "note");
+	/* A photo that does not decode is no photo: the alarm still shows. */
+	if ((photo = agent_string(obj, "photo")) != NULL)
+		al->photo = base64_decode(photo, PROTO_REPLY_LINE_MAX,
+		    &al->photo_len);
+	return 0;
+}
+
+/* Compares waiting alarms: the newest first. */
+static int
+agent_alarm_cmp(const void *a1, const void *b1)
+{
+	const struct tui_alarm	*a = *(const struct tui_alarm *const *)a1;
+	const struct tui_alarm	*b = *(const struct tui_alarm *const *)b1;
+
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	if (a->id != b->id)
+		return a->id > b->id ? -1 : 1;
+	return strcmp(a->agent->name, b->agent->name);
+}
+
+/* Makes the one list of every agent's waiting alarms again. */
+static void
+agent_alarms_merge(struct tui *t)
+{
+	size_t	i, j, n = 0;
+
+	for (i = 0; i < t->nagents; i++)
+		n += t->agents[i].nalarms;
+	free(t->alarms);
+	t->alarms = xreallocarray(NULL, n + 1, sizeof *t->alarms);
+	t->nalarms = 0;
+	for (i = 0; i < t->nagents; i++) {
+		for (j = 0; j < t->agents[i].nalarms; j++)
+			t->alarms[t->nalarms++] = &t->agents[i].alarms[j];
+	}
+	qsort(t->alarms, t->nalarms, sizeof *t->alarms, agent_alarm_cmp);
+	if (t->screen == TUI_SCREEN_ALARMS)
+		t->alarm_rows_stale = 1;
+	t->dirty = 1;
+}
+
+/* Alarm ID of A waits no more: acknowledged here or elsewhere. */
+void
+tui_alarm_gone(struct tui_agent *a, int64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nalarms; i++) {
+		if (a->alarms[i].id != id)
+			continue;
+		tui_alarm_clear(&a->alarms[i]);
+		memmove(&a->alarms[i], &a->alarms[i + 1],
+		    (a->nalarms - i - 1) * sizeof *a->alarms);
+		a->nalarms--;
+		break;
+	}
+	agent_alarms_merge(a->tui);
+}
+
+/*
+ * Asks A for its waiting alarms. An agent that refuses keeps its old list
+ * and its connection: the rest of the console still works.
+ */
+static void
+agent_alarms(struct tui_agent *a)
+{
+	struct proto_reply	 rep;
+	const cJSON		*list, *item;
+	char			*cause;
+	size_t			 n = 0;
+
+	a->stale_alarms = 0;
+	if (client_call(a->client, "alarms", NULL, &rep, &cause) != 0) {
+		agent_retry(a, cause);
+		return;
+	}
+	if (!rep.ok) {
+		tui_message(a->tui, 1, "%s: alarms: %s: %s", a->name,
+		    proto_error_name(rep.code), rep.message);
+		proto_reply_clear(&rep);
+		return;
+	}
+	list = cJSON_GetObjectItemCaseSensitive(rep.result, "alarms");
+	agent_alarms_clear(a);
+	a->alarms = xreallocarray(NULL, (size_t)cJSON_GetArraySize(list) + 1,
+	    sizeof *a->alarms);
+	cJSON_ArrayForEach(item, list) {
+		/* Waiting ones only, whatever the reply holds. */
+		if (tui_alarm_parse(a, item, &a->alarms[n]) != 0)
+			continue;
+		if (a->alarms[n].acked_by != NULL) {
+			tui_alarm_clear(&a->alarms[n]);
+			continue;
+		}
+		n++;
+	}
+	a->nalarms = n;
+	proto_reply_clear(&rep);
+	agent_alarms_merge(a->tui);
 }
 
 /* Asks A for its pending visitors. */
@@ -536,6 +701,29 @@ tui_log_match(const struct tui_entry *e, const char *what)
 	    strcasestr(e->line, what) != NULL;
 }
 
+/*
+ * An "ack" event EV of A: its alarm waits no more, whoever answered it;
+ * a dialog acknowledging it here is closed, saying who did.
+ */
+static void
+agent_acked(struct tui_agent *a, const cJSON *ev)
+{
+	struct tui	*t = a->tui;
+	const char	*by = agent_string(ev, "by");
+	int64_t		 id = agent_int(ev, "alarm", 0);
+
+	if (id <= 0)
+		return;
+	tui_alarm_gone(a, id);
+	if (t->modal != NULL && t->modal->agent == a && t->modal->alarm == id) {
+		tui_modal_free(t->modal);
+		t->modal = NULL;
+		tui_message(t, 0, "alarm #%lld at %s was acknowledged by %s",
+		    (long long)id, a->name, by != NULL ? by :
+		    "another console");
+	}
+}
+
 /* Takes event EV (a live one) of A. */
 static void
 agent_event(struct tui_agent *a, struct proto_reply *ev)
@@ -571,6 +759,10 @@ agent_event(struct tui_agent *a, struct proto_reply *ev)
 		a->stale_status = 1;
 	if (strcmp(type, "person") == 0)
 		a->stale_people = 1;
+	if (strcmp(type, "alarm") == 0)
+		a->stale_alarms = 1;
+	if (strcmp(type, "ack") == 0)
+		agent_acked(a, ev->root);
 	/* A new visitor or an alarm calls the guard. */
 	if (strcmp(type, "alarm") == 0 || ((strcmp(type, "pending") == 0 ||
 	    strcmp(type, "uncertain") == 0) &&
@@ -690,6 +882,8 @@ agent_connect(struct tui_agent *a)
 	a->up_since = loop_now_ms();
 	free(a->error);
 	a->error = NULL;
+	/* Asked for before the loop sleeps, now that events follow. */
+	a->stale_alarms = 1;
 }
 
 /* Asks for what events made stale, once each; 1 if anything was asked. */
@@ -708,6 +902,10 @@ agent_refresh(struct tui_agent *a)
 	}
 	if (a->client != NULL && a->stale_pending) {
 		agent_pending(a);
+		asked = 1;
+	}
+	if (a->client != NULL && a->stale_alarms) {
+		agent_alarms(a);
 		asked = 1;
 	}
 	return asked;

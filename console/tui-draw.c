@@ -1,9 +1,14 @@
 /*
  * The interactive console's screens (tui.h): the main screen (doors,
  * pending visitors, recent decisions), a visitor's page with its photo,
- * and the people, event log, outbox and help pages. Each frame is drawn whole
- * into stdscr and sent with wnoutrefresh and doupdate: curses sends the
- * cells that changed, so drawing again what did not change shows nothing.
+ * the people, event log, outbox, alarms and help pages, and the alarm
+ * banner. Each frame is drawn whole into stdscr and sent with wnoutrefresh
+ * and doupdate: curses sends the cells that changed, so drawing again
+ * what did not change shows nothing.
+ *
+ * The banner takes the rows above the message line, and every screen is
+ * laid out in the rows above it (draw_rows), so that it hides nothing:
+ * the screen only has less room while an alarm waits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +17,7 @@
 
 #include <curses.h>
 
+#include "batch.h"
 #include "loop.h"
 #include "tui.h"
 #include "xmalloc.h"
@@ -23,6 +29,13 @@
 #define DRAW_INFO	40
 /* An alarm this recent shows on its door's line. */
 #define DRAW_ALARM_MS	(60 * 60 * 1000)
+/*
+ * The banner's rows: a third of the screen, at least the five lines of
+ * its text, at most 12 (a face 24 pixels tall: enough to know it, and
+ * the screen under it keeps its room).
+ */
+#define DRAW_BANNER_MIN	5
+#define DRAW_BANNER_MAX	12
 
 /* Milliseconds since the epoch, now. */
 static int64_t
@@ -88,6 +101,29 @@ draw_number(const cJSON *obj, const char *key, double def)
 	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsNumber(item) ? item->valuedouble : def;
+}
+
+/* The rows the alarm banner takes now: 0 when it does not show. */
+int
+tui_banner_rows(struct tui *t)
+{
+	int	h = LINES / 3;
+
+	/* The alarms page lists the waiting alarms itself. */
+	if (t->nalarms == 0 || t->screen == TUI_SCREEN_ALARMS)
+		return 0;
+	if (h < DRAW_BANNER_MIN)
+		h = DRAW_BANNER_MIN;
+	if (h > DRAW_BANNER_MAX)
+		h = DRAW_BANNER_MAX;
+	return h;
+}
+
+/* The lines a screen is laid out in: those above the banner. */
+static int
+draw_rows(struct tui *t)
+{
+	return LINES - tui_banner_rows(t);
 }
 
 /* The title line: LEFT, and the help key on the right. */
@@ -280,22 +316,24 @@ static void
 draw_main(struct tui *t)
 {
 	const struct tui_entry	*e;
-	char			 title[128];
+	char			 title[128], alarms[32];
 	size_t			 i, j, up, sel = 0, nd, np, ndec, shown;
-	int			 y, avail, alarms = 0;
+	int			 y, avail, rows = draw_rows(t);
 
-	for (i = 0; i < t->nagents; i++)
-		alarms += draw_alarm(t, &t->agents[i]) != NULL;
+	if (t->nalarms > 0)
+		snprintf(alarms, sizeof alarms, "   %zu ALARM%s", t->nalarms,
+		    t->nalarms == 1 ? "" : "S");
+	else
+		alarms[0] = '\0';
 	snprintf(title, sizeof title, "Gatehouse   %zu door%s   %zu pending%s",
-	    t->nagents, t->nagents == 1 ? "" : "s", t->npending,
-	    alarms > 0 ? "   ALARM" : "");
+	    t->nagents, t->nagents == 1 ? "" : "s", t->npending, alarms);
 	draw_title(title);
 
 	/* Doors take up to a third of the screen; the rest is shared. */
 	nd = t->nagents;
-	if ((int)nd > (LINES - 10) / 3)
-		nd = (LINES - 10) / 3 > 1 ? (size_t)(LINES - 10) / 3 : 1;
-	avail = LINES - 3 - (int)(1 + nd) - 4;
+	if ((int)nd > (rows - 10) / 3)
+		nd = (rows - 10) / 3 > 1 ? (size_t)(rows - 10) / 3 : 1;
+	avail = rows - 3 - (int)(1 + nd) - 4;
 	np = avail > 1 ? (size_t)(avail + 1) / 2 : 1;
 	ndec = avail > (int)np ? (size_t)avail - np : 0;
 
@@ -414,7 +452,7 @@ draw_detail(struct tui *t)
 	const cJSON		*v = d->visit;
 	const char		*state, *nearest;
 	char			 title[128], buf[128], when[32], age[16];
-	int			 pw, ph, x, y;
+	int			 pw, ph, x, y, rows = draw_rows(t);
 	double			 dist;
 
 	state = draw_string(v, "state");
@@ -425,7 +463,7 @@ draw_detail(struct tui *t)
 	pw = COLS - DRAW_INFO;
 	if (pw < 20)
 		pw = 20;
-	ph = LINES - 4;
+	ph = rows - 4;
 	draw_photo(t, 1, 0, pw, ph);
 	if (d->nphotos > 1)
 		snprintf(buf, sizeof buf, "photo %zu of %zu: [ and ] flip",
@@ -433,7 +471,7 @@ draw_detail(struct tui *t)
 	else
 		snprintf(buf, sizeof buf, "%s", d->nphotos == 1 ?
 		    "photo 1 of 1" : "");
-	tui_term_put(LINES - 3, (pw - (int)strlen(buf)) / 2 > 0 ?
+	tui_term_put(rows - 3, (pw - (int)strlen(buf)) / 2 > 0 ?
 	    (pw - (int)strlen(buf)) / 2 : 0, pw, TUI_STYLE_DIM, buf);
 
 	x = pw + 1;
@@ -480,16 +518,16 @@ draw_detail(struct tui *t)
 }
 
 size_t
-tui_page_rows(void)
+tui_page_rows(struct tui *t)
 {
-	return LINES > 4 ? (size_t)LINES - 4 : 1;
+	return draw_rows(t) > 4 ? (size_t)draw_rows(t) - 4 : 1;
 }
 
 /* The people and help pages: T->lines under a column header. */
 static void
 draw_lines(struct tui *t, const char *title)
 {
-	size_t	rows = tui_page_rows(), i;
+	size_t	rows = tui_page_rows(t), i;
 	int	y = 2;
 
 	draw_title(title);
@@ -513,7 +551,7 @@ draw_log(struct tui *t)
 	const struct tui_entry	*e;
 	enum tui_style		 style;
 	char			 title[256], when[32];
-	size_t			 rows = tui_page_rows(), i;
+	size_t			 rows = tui_page_rows(t), i;
 	int			 y = 2;
 
 	if (t->search != NULL)
@@ -568,7 +606,7 @@ draw_outbox(struct tui *t)
 	char				 title[128], when[32], buf[512];
 	size_t				 rows, i, failed = 0;
 	double				 last, next;
-	int				 y = 2;
+	int				 y = 2, lines = draw_rows(t);
 
 	for (i = 0; i < t->noutbox; i++) {
 		state = draw_string(t->outbox[i].row, "state");
@@ -587,7 +625,7 @@ draw_outbox(struct tui *t)
 	    "DESTINATION");
 
 	/* The title, the header, two lines of details, message and keys. */
-	rows = LINES > 7 ? (size_t)LINES - 6 : 1;
+	rows = lines > 7 ? (size_t)lines - 6 : 1;
 	if (t->cursor >= t->noutbox)
 		t->cursor = t->noutbox > 0 ? t->noutbox - 1 : 0;
 	draw_scroll(&t->top, t->cursor, rows);
@@ -645,11 +683,214 @@ draw_outbox(struct tui *t)
 		    "try %s", draw_number(r->row, "row", 0), r->agent->name,
 		    draw_number(r->row, "event", 0), next > 0 ?
 		    draw_time((int64_t)next, when, sizeof when) : "?");
-	tui_term_put(LINES - 4, 1, COLS - 2, TUI_STYLE_NORMAL, buf);
+	tui_term_put(lines - 4, 1, COLS - 2, TUI_STYLE_NORMAL, buf);
 	error = draw_string(r->row, "last_error");
-	tui_term_printf(LINES - 3, 1, COLS - 2, error != NULL ?
+	tui_term_printf(lines - 3, 1, COLS - 2, error != NULL ?
 	    TUI_STYLE_BAD : TUI_STYLE_DIM, "last error: %s", error != NULL ?
 	    error : "none");
+}
+
+/* The columns of the alarms page. */
+#define ALARMS_DOOR	1
+#define ALARMS_ID	12
+#define ALARMS_TIME	20
+#define ALARMS_WHAT	32
+#define ALARMS_STATE	13	/* from the right */
+
+/*
+ * The alarms page: every door's alarms, the waiting ones first, one a
+ * line, and under them the selected one's reason and person, and who
+ * acknowledged it, or how to.
+ */
+static void
+draw_alarms(struct tui *t)
+{
+	const struct proto_command	*ack = proto_command_find("ack");
+	const struct tui_alarm		*al;
+	enum tui_style			 style;
+	char				 title[128], when[32], buf[512];
+	size_t				 rows, i, waiting = 0;
+	int				 y = 2, lines = draw_rows(t), sx;
+
+	for (i = 0; i < t->nalarm_rows; i++)
+		waiting += t->alarm_rows[i].acked_by == NULL;
+	snprintf(title, sizeof title, "Alarms (%zu waiting, %zu acknowledged)",
+	    waiting, t->nalarm_rows - waiting);
+	draw_title(title);
+	sx = COLS - ALARMS_STATE;
+	tui_term_put(1, ALARMS_DOOR, 10, TUI_STYLE_DIM, "DOOR");
+	tui_term_put(1, ALARMS_ID, 7, TUI_STYLE_DIM, "ALARM");
+	tui_term_put(1, ALARMS_TIME, 11, TUI_STYLE_DIM, "TIME");
+	tui_term_put(1, ALARMS_WHAT, sx - ALARMS_WHAT - 1, TUI_STYLE_DIM,
+	    "WHAT");
+	tui_term_put(1, sx, ALARMS_STATE - 1, TUI_STYLE_DIM, "STATE");
+
+	/* The title, the header, two lines of details, message and keys. */
+	rows = lines > 7 ? (size_t)lines - 6 : 1;
+	if (t->cursor >= t->nalarm_rows)
+		t->cursor = t->nalarm_rows > 0 ? t->nalarm_rows - 1 : 0;
+	draw_scroll(&t->top, t->cursor, rows);
+	for (i = t->top; i < t->nalarm_rows && i < t->top + rows; i++, y++) {
+		al = &t->alarm_rows[i];
+		style = al->acked_by == NULL ? TUI_STYLE_BAD : TUI_STYLE_NORMAL;
+		if (i == t->cursor) {
+			style = TUI_STYLE_SELECTED;
+			tui_term_fill(y, 0, COLS, style);
+		}
+		tui_term_put(y, ALARMS_DOOR, 10, style, al->agent->name);
+		tui_term_printf(y, ALARMS_ID, 7, style, "#%lld",
+		    (long long)al->id);
+		tui_term_put(y, ALARMS_TIME, 11, style, draw_time(al->time,
+		    when, sizeof when));
+		tui_term_put(y, ALARMS_WHAT, sx - ALARMS_WHAT - 1, style,
+		    batch_alarm_kind(al->kind));
+		tui_term_put(y, sx, ALARMS_STATE - 1, style,
+		    al->acked_by == NULL ? "waiting" : "acknowledged");
+	}
+	if (t->nalarm_rows == 0) {
+		if (t->alarm_unread > 0)
+			snprintf(buf, sizeof buf, "(the alarms of %zu door%s "
+			    "could not be read)", t->alarm_unread,
+			    t->alarm_unread == 1 ? "" : "s");
+		else
+			snprintf(buf, sizeof buf, "(no alarm yet)");
+		tui_term_put(2, 1, COLS - 2, TUI_STYLE_DIM, buf);
+		return;
+	}
+
+	al = &t->alarm_rows[t->cursor];
+	snprintf(buf, sizeof buf, "#%lld at %s%s%s%s%s", (long long)al->id,
+	    al->agent->name, al->person != NULL ? ": " : "",
+	    al->person != NULL ? al->person : "",
+	    al->reason != NULL ? "; reason: " : "",
+	    al->reason != NULL ? al->reason : "");
+	tui_term_put(lines - 4, 1, COLS - 2, TUI_STYLE_NORMAL, buf);
+	if (al->acked_by != NULL)
+		snprintf(buf, sizeof buf, "acknowledged by %s at %s%s%s",
+		    al->acked_by, draw_time(al->acked_at, when, sizeof when),
+		    al->note != NULL ? ": " : "", al->note != NULL ?
+		    al->note : "");
+	else if (al->agent->state != TUI_AGENT_UP)
+		snprintf(buf, sizeof buf, "waiting; %s is not connected",
+		    al->agent->name);
+	else if (ack != NULL && !proto_role_allows(al->agent->role, ack))
+		snprintf(buf, sizeof buf, "waiting for a guard: you are %s at "
+		    "%s", proto_role_name(al->agent->role), al->agent->name);
+	else
+		snprintf(buf, sizeof buf, "waiting: Enter or K acknowledges "
+		    "it");
+	tui_term_put(lines - 3, 1, COLS - 2, al->acked_by != NULL ?
+	    TUI_STYLE_DIM : TUI_STYLE_WARN, buf);
+}
+
+/* Frees the banner's photo. */
+void
+tui_banner_clear(struct tui_banner *b)
+{
+	render_grid_free(b->grid);
+	free(b->error);
+	memset(b, 0, sizeof *b);
+}
+
+/* The photo of the banner's alarm AL, fitted into W x H cells at (Y, X). */
+static void
+draw_banner_photo(struct tui *t, const struct tui_alarm *al, int y, int x,
+    int w, int h)
+{
+	struct tui_banner	*b = &t->banner;
+	char			*cause;
+
+	/* A grid is made for one photo at one size: made again on resize. */
+	if (b->agent != al->agent || b->id != al->id || b->w != w ||
+	    b->h != h || (b->grid == NULL && b->error == NULL)) {
+		tui_banner_clear(b);
+		b->agent = al->agent;
+		b->id = al->id;
+		b->w = w;
+		b->h = h;
+		b->grid = render_photo(al->photo, al->photo_len, w, h, t->mode,
+		    &cause);
+		if (b->grid == NULL)
+			b->error = cause;
+	}
+	if (b->grid == NULL) {
+		tui_term_put(y + h / 2, x, w, TUI_STYLE_ALARM, "(no photo)");
+		return;
+	}
+	render_draw(stdscr, y + (h - b->grid->h) / 2, x + (w - b->grid->w) / 2,
+	    b->grid);
+}
+
+/*
+ * The banner of the newest waiting alarm, above the message line: the
+ * door and what happened in words, when, the reason and the person, the
+ * face on the right when the alarm has one, how many wait, and the keys,
+ * or why this console cannot acknowledge it.
+ */
+static void
+draw_banner(struct tui *t)
+{
+	const struct proto_command	*ack = proto_command_find("ack");
+	const struct tui_alarm		*al;
+	struct tui_agent		*a;
+	char				 buf[256], count[64], when[32], age[16];
+	int				 h = tui_banner_rows(t), y0, pw = 0, tw;
+	int				 y, i, cw = 0, cy;
+
+	if (h == 0)
+		return;
+	al = t->alarms[0];
+	a = al->agent;
+	y0 = LINES - 2 - h;
+	for (i = 0; i < h; i++)
+		tui_term_fill(y0 + i, 0, COLS, TUI_STYLE_ALARM);
+	/*
+	 * A cell is a pixel wide and two tall: a square face is 2h across.
+	 * A narrow screen keeps its width for the words.
+	 */
+	if (al->photo != NULL && COLS >= 60) {
+		pw = 2 * h < COLS / 3 ? 2 * h : COLS / 3;
+		draw_banner_photo(t, al, y0, COLS - 1 - pw, pw, h);
+	}
+	tw = COLS - 2 - (pw > 0 ? pw + 2 : 0);
+
+	/* The count on the right of the first line, or of the second. */
+	cy = y0;
+	if (t->nalarms > 1) {
+		snprintf(count, sizeof count, "newest of %zu alarms",
+		    t->nalarms);
+		cw = (int)strlen(count);
+		if (tw - cw < 40)
+			cy = y0 + 1;
+		tui_term_put(cy, 1 + tw - cw, cw, TUI_STYLE_ALARM, count);
+		cw += 2;
+	}
+	tui_term_printf(y0, 1, tw - (cy == y0 ? cw : 0), TUI_STYLE_ALARM,
+	    "ALARM at %s: %s", a->name, batch_alarm_kind(al->kind));
+	tui_term_printf(y0 + 1, 3, tw - 2 - (cy == y0 ? 0 : cw),
+	    TUI_STYLE_ALARM, "#%lld  %s (%s ago)", (long long)al->id,
+	    draw_time(al->time, when, sizeof when), draw_age(al->time, age,
+	    sizeof age));
+	y = y0 + 2;
+	/* A deny-list alarm's reason is its kind again. */
+	if (al->reason != NULL && strcmp(al->reason, al->kind) != 0 &&
+	    y < y0 + h - 1)
+		tui_term_printf(y++, 3, tw - 2, TUI_STYLE_ALARM, "Reason: %s",
+		    al->reason);
+	if (al->person != NULL && y < y0 + h - 1)
+		tui_term_printf(y++, 3, tw - 2, TUI_STYLE_ALARM, "Person: %s",
+		    al->person);
+
+	if (a->state != TUI_AGENT_UP)
+		snprintf(buf, sizeof buf, "%s is not connected: acknowledge it "
+		    "when it is back    ! all alarms", a->name);
+	else if (ack != NULL && !proto_role_allows(a->role, ack))
+		snprintf(buf, sizeof buf, "Only a guard can acknowledge it: "
+		    "you are %s at %s    ! all alarms",
+		    proto_role_name(a->role), a->name);
+	else
+		snprintf(buf, sizeof buf, "K acknowledge    ! all alarms");
+	tui_term_put(y0 + h - 1, 3, tw - 2, TUI_STYLE_ALARM, buf);
 }
 
 /* Whether the screen shows something that changes with time alone. */
@@ -659,6 +900,9 @@ tui_draw_timed(struct tui *t)
 	size_t	i;
 
 	if (t->screen == TUI_SCREEN_VISIT)
+		return 1;
+	/* The banner's age. */
+	if (tui_banner_rows(t) > 0)
 		return 1;
 	if (t->screen != TUI_SCREEN_MAIN)
 		return 0;
@@ -709,7 +953,11 @@ tui_draw(struct tui *t)
 	case TUI_SCREEN_OUTBOX:
 		draw_outbox(t);
 		break;
+	case TUI_SCREEN_ALARMS:
+		draw_alarms(t);
+		break;
 	}
+	draw_banner(t);
 	if (t->message != NULL)
 		tui_term_put(LINES - 2, 1, COLS - 2, t->message_bad ?
 		    TUI_STYLE_BAD : TUI_STYLE_NORMAL, t->message);

@@ -39,20 +39,23 @@ static int	 term_pair[TUI_NSTYLES];
 static const struct {
 	enum tui_style	style;
 	short		fg;
+	short		bg;
 	attr_t		attr;		/* with colour */
 	attr_t		mono;		/* without */
 } term_styles[] = {
-	{ TUI_STYLE_NORMAL,	-1,		A_NORMAL,	A_NORMAL },
-	{ TUI_STYLE_TITLE,	-1,		A_REVERSE|A_BOLD,
+	{ TUI_STYLE_NORMAL,	-1, -1,		A_NORMAL,	A_NORMAL },
+	{ TUI_STYLE_TITLE,	-1, -1,		A_REVERSE|A_BOLD,
 	    A_REVERSE|A_BOLD },
-	{ TUI_STYLE_HEADER,	COLOR_CYAN,	A_BOLD,		A_BOLD },
-	{ TUI_STYLE_SELECTED,	-1,		A_REVERSE,	A_REVERSE },
-	{ TUI_STYLE_OK,		COLOR_GREEN,	A_NORMAL,	A_NORMAL },
-	{ TUI_STYLE_WARN,	COLOR_YELLOW,	A_BOLD,		A_BOLD },
-	{ TUI_STYLE_BAD,	COLOR_RED,	A_BOLD,		A_BOLD },
-	{ TUI_STYLE_DIM,	-1,		A_DIM,		A_DIM },
-	{ TUI_STYLE_KEY,	-1,		A_BOLD,		A_BOLD },
-	{ TUI_STYLE_FIELD,	-1,		A_UNDERLINE,	A_UNDERLINE },
+	{ TUI_STYLE_HEADER,	COLOR_CYAN, -1,	A_BOLD,		A_BOLD },
+	{ TUI_STYLE_SELECTED,	-1, -1,		A_REVERSE,	A_REVERSE },
+	{ TUI_STYLE_OK,		COLOR_GREEN, -1, A_NORMAL,	A_NORMAL },
+	{ TUI_STYLE_WARN,	COLOR_YELLOW, -1, A_BOLD,	A_BOLD },
+	{ TUI_STYLE_BAD,	COLOR_RED, -1,	A_BOLD,		A_BOLD },
+	{ TUI_STYLE_DIM,	-1, -1,		A_DIM,		A_DIM },
+	{ TUI_STYLE_KEY,	-1, -1,		A_BOLD,		A_BOLD },
+	{ TUI_STYLE_FIELD,	-1, -1,		A_UNDERLINE,	A_UNDERLINE },
+	{ TUI_STYLE_ALARM,	COLOR_WHITE, COLOR_RED, A_BOLD,
+	    A_REVERSE|A_BOLD },
 };
 
 /*
@@ -67,9 +70,11 @@ term_pairs(void)
 	int	pair;
 
 	for (i = 0; i < sizeof term_styles / sizeof term_styles[0]; i++) {
-		if (!term_colour || term_styles[i].fg == -1)
+		if (!term_colour || (term_styles[i].fg == -1 &&
+		    term_styles[i].bg == -1))
 			continue;
-		if ((pair = alloc_pair(term_styles[i].fg, -1)) > 0)
+		if ((pair = alloc_pair(term_styles[i].fg,
+		    term_styles[i].bg)) > 0)
 			term_pair[term_styles[i].style] = pair;
 	}
 }

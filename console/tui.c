@@ -78,6 +78,11 @@ static const struct tui_key tui_keys[] = {
 	    "open a door by hand (admin)", tui_key_door, 0 },
 	{ "O", { 'O' }, TUI_CTX_MAIN|TUI_CTX_OUTBOX, NULL,
 	    "show the outbox, or read it again", tui_key_outbox, 0 },
+	/* The alarm banner names these two itself. */
+	{ "K", { 'K' }, TUI_CTX_ANY, NULL,
+	    "acknowledge the alarm shown (guard)", tui_key_ack, 0 },
+	{ "!", { '!' }, TUI_CTX_ANY, NULL,
+	    "show the alarms, or read them again", tui_key_alarms, 0 },
 	{ "q", { 'q' }, TUI_CTX_MAIN, "quit",
 	    "quit", tui_key_quit, 0 },
 
@@ -98,6 +103,8 @@ static const struct tui_key tui_keys[] = {
 	/* Offered on the outbox page only where the role is admin. */
 	{ "Enter, r", { '\n', 'r' }, TUI_CTX_OUTBOX, NULL,
 	    "queue a failed notification again (admin)", tui_key_retry, 0 },
+	{ "Enter", { '\n' }, TUI_CTX_ALARMS, "acknowledge",
+	    "acknowledge the selected alarm (guard)", tui_key_ack, 0 },
 
 	{ "Tab, Down", { '\t', TUI_FKEY(KEY_DOWN) },
 	    TUI_CTX_FORM|TUI_CTX_PICK, NULL,
@@ -128,7 +135,7 @@ static const struct tui_key tui_keys[] = {
 /* The names of the contexts, in bit order, as help and gatehouse.1 say. */
 static const char *const tui_ctx_names[] = {
 	"any", "main", "visit", "lists", "log", "form", "picker", "question",
-	"note", "outbox", NULL
+	"note", "outbox", "alarms", NULL
 };
 
 /* The standard error while curses runs; see the top of the file. */
@@ -213,6 +220,8 @@ tui_context(struct tui *t)
 		return TUI_CTX_ANY|TUI_CTX_LIST|TUI_CTX_LOG;
 	case TUI_SCREEN_OUTBOX:
 		return TUI_CTX_ANY|TUI_CTX_LIST|TUI_CTX_OUTBOX;
+	case TUI_SCREEN_ALARMS:
+		return TUI_CTX_ANY|TUI_CTX_LIST|TUI_CTX_ALARMS;
 	default:
 		return TUI_CTX_ANY|TUI_CTX_LIST;
 	}
@@ -414,7 +423,10 @@ tui_atexit(void)
 	tui_stderr_restore();
 }
 
-/* Before the loop sleeps: the agents' events, then the screen. */
+/*
+ * Before the loop sleeps: the agents' events, then what they made stale
+ * on the page shown, then the screen.
+ */
 static void
 tui_before_sleep(struct loop *loop, void *arg)
 {
@@ -428,6 +440,8 @@ tui_before_sleep(struct loop *loop, void *arg)
 	    t->detail.agent->state == TUI_AGENT_UP &&
 	    tui_detail_open(t, t->detail.agent, t->detail.id) != 0)
 		t->detail.stale = 0;
+	if (t->screen == TUI_SCREEN_ALARMS && t->alarm_rows_stale)
+		tui_alarms_read(t);
 	if (t->dirty)
 		tui_draw(t);
 }
@@ -507,6 +521,8 @@ tui_main(const struct conf *conf, char **cause)
 		tui_agent_free(&t.agents[i]);
 	free(t.agents);
 	free(t.pending);
+	free(t.alarms);
+	tui_banner_clear(&t.banner);
 	tui_log_clear(&t);
 	free(t.search);
 	free(t.message);

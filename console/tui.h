@@ -10,14 +10,20 @@
  * countdown), and curses sends only the cells that differ.
  *
  * Each agent has one connection: after hello the console asks for
- * "status", "people", "pending" and "events" with follow, and keeps using
- * the same connection for requests; the events that arrive while a
- * request waits are queued by the client (client.h) and handled before the
- * loop sleeps. A connection that fails is opened again after 1 s, 2 s, 4 s
- * ... up to 30 s.
+ * "status", "people", "pending", "events" with follow and "alarms", and
+ * keeps using the same connection for requests; the events that arrive
+ * while a request waits are queued by the client (client.h) and handled
+ * before the loop sleeps. A connection that fails is opened again after
+ * 1 s, 2 s, 4 s ... up to 30 s.
  *
  * Every key is a row of one table (tui_key_at): its context, the text the
  * help screen and gatehouse.1 show, and its handler.
+ *
+ * Alarms: every door's unacknowledged alarms (its "alarms") are kept, and
+ * the newest of all is a banner at the foot of every screen but the
+ * alarms page, which the screens are laid out above, until a guard
+ * acknowledges it ("ack", here or at any other console: its "ack" event
+ * takes it away).
  *
  * Files: tui.c (the loop and the keys table), tui-act.c (what the keys
  * do), tui-agent.c (the connections and what the agents said), tui-draw.c
@@ -77,13 +83,14 @@ int	 tui_ask_host_key(const char *host, const char *fingerprint,
 #define TUI_CTX_ANY	0x001	/* every screen, not in a dialog */
 #define TUI_CTX_MAIN	0x002	/* the main screen */
 #define TUI_CTX_VISIT	0x004	/* a visitor's page */
-#define TUI_CTX_LIST	0x008	/* the people, log, outbox and help pages */
+#define TUI_CTX_LIST	0x008	/* people, log, outbox, alarms, help pages */
 #define TUI_CTX_LOG	0x010	/* the event log */
 #define TUI_CTX_FORM	0x020	/* a form */
 #define TUI_CTX_PICK	0x040	/* a list to choose from */
 #define TUI_CTX_CONFIRM	0x080	/* a yes or no question */
 #define TUI_CTX_NOTE	0x100	/* a result to read */
 #define TUI_CTX_OUTBOX	0x200	/* the outbox */
+#define TUI_CTX_ALARMS	0x400	/* the alarms page */
 #define TUI_CTX_DIALOGS	\
 	(TUI_CTX_FORM|TUI_CTX_PICK|TUI_CTX_CONFIRM|TUI_CTX_NOTE)
 
@@ -146,6 +153,24 @@ struct tui_visit {
 	char			*email;		/* or NULL */
 };
 
+/*
+ * An alarm of a door, from its "alarms": one still waiting for a guard
+ * (the banner), or any on the alarms page.
+ */
+struct tui_alarm {
+	struct tui_agent	*agent;
+	int64_t			 id;		/* the alarm's event id */
+	int64_t			 time;		/* ms since the epoch */
+	char			*kind;		/* "forced", "deny-list", ... */
+	char			*reason;	/* or NULL */
+	char			*person;	/* or NULL */
+	char			*acked_by;	/* NULL while it waits */
+	int64_t			 acked_at;
+	char			*note;		/* or NULL */
+	uint8_t			*photo;		/* a JPEG, or NULL */
+	size_t			 photo_len;
+};
+
 /* One door's agent and the connection to it. */
 struct tui_agent {
 	struct tui		*tui;
@@ -166,12 +191,15 @@ struct tui_agent {
 	cJSON			*people;	/* the last "people" list */
 	struct tui_visit	*visits;	/* the last "pending" */
 	size_t			 nvisits;
+	struct tui_alarm	*alarms;	/* the last "alarms": waiting */
+	size_t			 nalarms;
 	int64_t			 last_event;	/* highest "event" id seen */
 	char			*sighting;	/* the camera's last word */
 	int64_t			 sighting_at;	/* loop_now_ms() */
 	int			 stale_pending;
 	int			 stale_status;
 	int			 stale_people;
+	int			 stale_alarms;
 };
 
 /* An event kept for the log and the recent decisions. */
@@ -190,6 +218,7 @@ enum tui_screen {
 	TUI_SCREEN_LOG,
 	TUI_SCREEN_HELP,
 	TUI_SCREEN_OUTBOX,
+	TUI_SCREEN_ALARMS,
 };
 
 /* A row of an agent's outbox (a notification), from its "outbox". */
@@ -279,7 +308,18 @@ struct tui_modal {
 	struct tui_agent	*agent;
 	int64_t			 visit;
 	int			 flags;
+	int64_t			 alarm;		/* an alarm's id, or 0 */
 	char			*saved;		/* a value from a step before */
+};
+
+/* The photo of the banner's alarm, made for one alarm at one size. */
+struct tui_banner {
+	struct tui_agent	*agent;
+	int64_t			 id;
+	int			 w;
+	int			 h;
+	struct render_grid	*grid;
+	char			*error;
 };
 
 struct tui {
@@ -316,6 +356,16 @@ struct tui {
 	size_t			 noutbox;
 	size_t			 outbox_unread;	/* doors it could not read */
 
+	/* Every door's waiting alarms, newest first: the banner's is [0]. */
+	struct tui_alarm	**alarms;
+	size_t			 nalarms;
+	struct tui_banner	 banner;
+	/* The alarms page: the waiting ones, then those acknowledged. */
+	struct tui_alarm	*alarm_rows;	/* owned copies */
+	size_t			 nalarm_rows;
+	size_t			 alarm_unread;	/* doors it could not read */
+	int			 alarm_rows_stale;
+
 	struct tui_modal	*modal;
 	char			*message;
 	int			 message_bad;
@@ -331,8 +381,10 @@ tui_key_fn	 tui_key_move, tui_key_open, tui_key_approve, tui_key_deny;
 tui_key_fn	 tui_key_enroll, tui_key_people, tui_key_log, tui_key_door;
 tui_key_fn	 tui_key_photo, tui_key_back, tui_key_search, tui_key_next;
 tui_key_fn	 tui_key_help, tui_key_outbox, tui_key_retry;
+tui_key_fn	 tui_key_alarms, tui_key_ack;
 int		 tui_detail_open(struct tui *, struct tui_agent *, int64_t);
 void		 tui_main_screen(struct tui *);
+void		 tui_alarms_read(struct tui *);
 
 /* tui-agent.c */
 void		 tui_agent_init(struct tui *, struct tui_agent *,
@@ -347,6 +399,10 @@ const char	*tui_person_name(struct tui_agent *, int64_t, char *,
 		     size_t);
 struct tui_visit *tui_visit_find(struct tui *, struct tui_agent *,
 		     int64_t);
+int		 tui_alarm_parse(struct tui_agent *, const cJSON *,
+		     struct tui_alarm *);
+void		 tui_alarm_clear(struct tui_alarm *);
+void		 tui_alarm_gone(struct tui_agent *, int64_t);
 void		 tui_log_clear(struct tui *);
 int		 tui_decision(const struct tui_entry *);
 int		 tui_log_match(const struct tui_entry *, const char *);
@@ -355,7 +411,9 @@ int		 tui_log_match(const struct tui_entry *, const char *);
 void		 tui_draw(struct tui *);
 int		 tui_draw_timed(struct tui *);
 void		 tui_detail_clear(struct tui_detail *);
-size_t		 tui_page_rows(void);
+size_t		 tui_page_rows(struct tui *);
+int		 tui_banner_rows(struct tui *);
+void		 tui_banner_clear(struct tui_banner *);
 
 /* tui-form.c */
 struct tui_modal *tui_form_new(const char *title, tui_modal_fn *);
@@ -386,6 +444,7 @@ enum tui_style {
 	TUI_STYLE_DIM,		/* what is old or offline */
 	TUI_STYLE_KEY,		/* a key on the key bar */
 	TUI_STYLE_FIELD,	/* a form's input */
+	TUI_STYLE_ALARM,	/* the alarm banner: white on red, or reverse */
 	TUI_NSTYLES
 };
 int		 tui_term_start(char **cause);

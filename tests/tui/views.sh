@@ -53,7 +53,8 @@ keys q
 keys "?"
 wait_screen "^ Help "
 wait_screen "^  a  *main, visit  *approve the visitor"
-keys NPage
+# The keys take two pages.
+keys NPage NPage
 wait_screen "^ Commands of role admin (at front)"
 keys G
 wait_screen "^  door open --reason R"

@@ -122,6 +122,9 @@ static const struct {
 	{ "pass revoke 9f86d081884c7d659a2feaa0c55ad015", "{\"id\":1,"
 	    "\"cmd\":\"pass revoke\",\"args\":{\"pass\":"
 	    "\"9f86d081884c7d659a2feaa0c55ad015\"}}" },
+	{ "keys", "{\"id\":1,\"cmd\":\"keys\"}" },
+	/* "keys rotate" is one command, not keys with a word. */
+	{ "keys rotate", "{\"id\":1,\"cmd\":\"keys rotate\"}" },
 	/* PERSON is optional: a pre-registered visitor is named instead. */
 	{ "pass issue --name 'Kit H' --email kit@example.org",
 	    "{\"id\":1,\"cmd\":\"pass issue\",\"args\":{\"name\":"
@@ -150,6 +153,15 @@ static const struct {
 	/* "outbox retry" is one command, not outbox with a word. */
 	{ "outbox retry 3", "{\"id\":1,\"cmd\":\"outbox retry\","
 	    "\"args\":{\"row\":3}}" },
+	{ "alarms", "{\"id\":1,\"cmd\":\"alarms\"}" },
+	{ "alarms --all", "{\"id\":1,\"cmd\":\"alarms\",\"args\":"
+	    "{\"all\":true}}" },
+	{ "ack 12", "{\"id\":1,\"cmd\":\"ack\",\"args\":{\"alarm\":12}}" },
+	{ "ack 12 --note \"delivery\"", "{\"id\":1,\"cmd\":\"ack\","
+	    "\"args\":{\"alarm\":12,\"note\":\"delivery\"}}" },
+	/* The note first, or with "=": JSON in table order. */
+	{ "ack --note='van at the gate' 7", "{\"id\":1,\"cmd\":\"ack\","
+	    "\"args\":{\"alarm\":7,\"note\":\"van at the gate\"}}" },
 	{ "door open --reason 'parcel at the gate'", "{\"id\":1,\"cmd\":"
 	    "\"door open\",\"args\":{\"reason\":\"parcel at the gate\"}}" },
 	{ "config", "{\"id\":1,\"cmd\":\"config\"}" },
@@ -271,6 +283,25 @@ static const struct {
 	    "9007199254740991, not \"x\"", "usage: gatehouse outbox retry ID" },
 	{ "outbox retry 3 --state failed", "unknown option --state",
 	    "usage: gatehouse outbox retry ID" },
+	{ "keys rotate now", "keys rotate: unexpected argument \"now\"",
+	    "usage: gatehouse keys rotate" },
+	{ "alarms 3", "alarms: unexpected argument \"3\"",
+	    "usage: gatehouse alarms [--all]" },
+	{ "alarms --all=yes", "--all takes no value",
+	    "usage: gatehouse alarms [--all]" },
+	{ "alarms --unacked", "unknown option --unacked",
+	    "usage: gatehouse alarms [--all]" },
+	{ "ack", "ack: missing argument \"alarm\"",
+	    "usage: gatehouse ack ID [--note N]" },
+	{ "ack x", "alarm must be an integer from 0 to 9007199254740991, "
+	    "not \"x\"", "usage: gatehouse ack ID [--note N]" },
+	{ "ack -3", "not \"-3\"", "usage: gatehouse ack ID" },
+	{ "ack 12 13", "unexpected argument \"13\"",
+	    "usage: gatehouse ack ID" },
+	{ "ack 12 --note", "--note needs a value", "usage: gatehouse ack ID" },
+	{ "ack 12 --note a --note b", "--note given twice",
+	    "usage: gatehouse ack ID" },
+	{ "ack 12 --all", "unknown option --all", "usage: gatehouse ack ID" },
 	{ "hello", "unknown command \"hello\"", NULL },
 	{ "fly", "unknown command \"fly\"", NULL },
 	{ "Status", "unknown command \"Status\"", NULL },
@@ -744,6 +775,70 @@ TEST(text_pass_and_outbox)
 	out = render(batch_print_text, "{\"rows\":[]}");
 	CHECK_STR(out, "rows: none\n");
 	free(out);
+}
+
+/* The "alarms" result for people, at the door "front". */
+static void
+alarms_front(FILE *f, const cJSON *result)
+{
+	batch_print_alarms_text(f, result, "front");
+}
+
+/*
+ * The result of "alarms" for people: one alarm a line, with the door, the
+ * kind in words and who acknowledged it; the photo is left out. An empty
+ * list or another shape is as any other result.
+ */
+TEST(text_alarms)
+{
+	char	*photo, *js, *out;
+
+	photo = xmalloc(3001);
+	memset(photo, 'A', 3000);
+	photo[3000] = '\0';
+	xasprintf(&js, "{\"alarms\":["
+	    "{\"alarm\":12,\"time\":1714557600000,\"kind\":\"forced\","
+	    "\"reason\":null,\"person\":null,\"photo\":null,"
+	    "\"acked_by\":null,\"acked_at\":null,\"note\":null},"
+	    "{\"alarm\":9,\"time\":1714554000000,\"kind\":\"deny-list\","
+	    "\"reason\":\"deny-list\",\"person\":\"Eve\",\"photo\":\"%s\","
+	    "\"acked_by\":\"uid 0 (root)\",\"acked_at\":1714554060000,"
+	    "\"note\":\"delivery\"},"
+	    "{\"alarm\":3,\"time\":1714550400000,\"kind\":\"sabotage\","
+	    "\"reason\":\"\\u001b[2J\",\"person\":null,\"photo\":null,"
+	    "\"acked_by\":null,\"acked_at\":null,\"note\":null}]}", photo);
+	out = render(alarms_front, js);
+	CHECK_STR(out,
+	    "ALARM  TIME                 DOOR   KIND              REASON     "
+	    "PERSON  ACKED_BY      NOTE\n"
+	    "12     2024-05-01 10:00:00  front  Door forced       -          "
+	    "-       -             -\n"
+	    "9      2024-05-01 09:00:00  front  Deny-listed face  deny-list  "
+	    "Eve     uid 0 (root)  delivery\n"
+	    "3      2024-05-01 08:00:00  front  sabotage          ?[2J       "
+	    "-       -             -\n");
+	free(out);
+	free(js);
+	free(photo);
+
+	out = render(alarms_front, "{\"alarms\":[]}");
+	CHECK_STR(out, "alarms: none\n");
+	free(out);
+	out = render(alarms_front, "{\"alarm\":12}");
+	CHECK_STR(out, "alarm: 12\n");
+	free(out);
+
+	CHECK_STR(batch_alarm_kind("deny-list"), "Deny-listed face");
+	CHECK_STR(batch_alarm_kind("spoof-suspected"),
+	    "Possible spoof (photo or screen)");
+	CHECK_STR(batch_alarm_kind("tailgating"), "Tailgating");
+	CHECK_STR(batch_alarm_kind("loitering"), "Loitering");
+	CHECK_STR(batch_alarm_kind("lockout"),
+	    "Repeated failures: door locked out");
+	CHECK_STR(batch_alarm_kind("forced"), "Door forced");
+	CHECK_STR(batch_alarm_kind("held-open"), "Door held open");
+	CHECK_STR(batch_alarm_kind("sabotage"), "sabotage");
+	CHECK_STR(batch_alarm_kind(NULL), "Alarm");
 }
 
 /* Every error code to its exit status. */
@@ -1342,6 +1437,7 @@ main(void)
 	RUN(text_object);
 	RUN(text_event_and_json);
 	RUN(text_pass_and_outbox);
+	RUN(text_alarms);
 	RUN(exit_statuses);
 	RUN(help);
 	RUN(stream_without_agent);
