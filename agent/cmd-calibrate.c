@@ -452,7 +452,9 @@ calibrate_lookalikes(struct calibrate *cal)
 			cal->pairs[n++] = *p;
 	}
 	cal->npairs = n;
-	qsort(cal->pairs, (size_t)n, sizeof *cal->pairs, calibrate_pair_cmp);
+	if (n > 0)
+		qsort(cal->pairs, (size_t)n, sizeof *cal->pairs,
+		    calibrate_pair_cmp);
 }
 
 /* Frees what CAL holds (not CAL). */
