@@ -234,6 +234,12 @@ access_pass_use(struct agent *a, const char *via, const char *id,
 	cJSON			*d;
 
 	access_key(key, sizeof key, id, 0);
+	if (a->conf.policy != CONFIG_POLICY_FACE &&
+	    a->conf.policy != CONFIG_POLICY_QR &&
+	    a->conf.policy != CONFIG_POLICY_QR_FACE) {
+		access_refuse(a, via, "policy", id, person, time_ms);
+		return;
+	}
 	if ((t = sighting_current(a)) != NULL) {
 		snprintf(t->pass, sizeof t->pass, "%s", id);
 		t->pass_via = via;
@@ -258,13 +264,11 @@ access_pass_use(struct agent *a, const char *via, const char *id,
 			access_refuse(a, via, pass_refusal_name(why), id,
 			    person, time_ms);
 		break;
-	case CONFIG_POLICY_QR_FACE:
+	default:
+		/* qr+face: the holder's face is still to come. */
 		snprintf(a->held.pass, sizeof a->held.pass, "%s", id);
 		a->held.holder = holder;
 		a->held.until_ms = loop_now_ms() + AGENT_HOLD_MS;
-		break;
-	default:
-		access_refuse(a, via, "policy", id, person, time_ms);
 		break;
 	}
 }
