@@ -181,11 +181,16 @@ unit: all $(UNIT_BINS) $(CONSOLE_TEST_BINS) $(TOOL_BINS)
 
 # deps runs first in its own step: the flags from pkg-config are read when
 # make starts, so the build runs in a make started after the install.
+# Builds use every core; the tests run one at a time.
+JOBS		:= -j$(shell nproc 2>/dev/null || echo 2)
+
 check: deps models
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory $(JOBS) all tests
 	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory check-clang
+	@$(MAKE) --no-print-directory $(JOBS) check-clang
+	@$(MAKE) --no-print-directory $(JOBS) B=build/san SAN=1 all tests tools
 	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory $(JOBS) fuzz
 	@$(MAKE) --no-print-directory check-fuzz
 
 # Everything builds warning-free with clang too.
