@@ -223,9 +223,11 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJS)
 
 fuzz: $(FUZZ_BINS)
 
-# A short smoke run of every fuzz target over seeds made from the demo images.
+# A short smoke run of every fuzz target over seeds made from the demo
+# images: FUZZ_TIME seconds each (make fuzz and a longer FUZZ_TIME for more).
+FUZZ_TIME	?= 8
 check-fuzz: fuzz $(TOOL_BINS)
-	@tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/smoke.sh $(MODELS) $(FUZZ_BINS)
 
 BENCHES		 = face gallery
 BENCH_BINS	 = $(BENCHES:%=$(B)/tests/bench/bench-%)
