@@ -253,21 +253,31 @@ agent_event_fill(struct agent *a, struct store_event *ev, const char *type,
 	ev->details = *text;
 }
 
-/* Stores EV with its notifications and NR's rows, and sends it. */
+/*
+ * Stores EV with its notifications and NR's rows (freed), using a use of
+ * pass PASS in the same transaction when it is not NULL, and sends it.
+ * Returns 0, or store_pass_use's 1 to 3 (the pass could not be used:
+ * nothing stored), or -1.
+ */
 static int
 agent_event_store(struct agent *a, struct store_event *ev,
-    struct notify_rows *nr, int64_t *id)
+    struct notify_rows *nr, const char *pass, int64_t *id)
 {
 	char	*cause = NULL;
 	int64_t	 eid;
 	int	 r;
 
 	notify_event(a, ev, nr);
-	if ((r = store_event_append_outbox(a->store, ev, nr->rows, nr->n,
-	    &eid, &cause)) != 0) {
+	if (pass != NULL)
+		r = store_pass_use(a->store, pass, ev, nr->rows, nr->n, &eid,
+		    &cause);
+	else
+		r = store_event_append_outbox(a->store, ev, nr->rows, nr->n,
+		    &eid, &cause);
+	if (r == -1) {
 		log_warnx("event %s: %s", ev->type, cause);
 		free(cause);
-	} else {
+	} else if (r == 0) {
 		agent_event_sent(a, ev, eid);
 		if (nr->n > 0)
 			agent_outbox_kick(a);
@@ -290,7 +300,7 @@ agent_event(struct agent *a, const char *type, int64_t time,
 	agent_event_fill(a, &ev, type, time, person_id, visit_id, details,
 	    &text);
 	memset(&nr, 0, sizeof nr);
-	r = agent_event_store(a, &ev, &nr, id);
+	r = agent_event_store(a, &ev, &nr, NULL, id);
 	free(text);
 	return r;
 }
@@ -304,7 +314,7 @@ agent_event_rows(struct agent *a, const char *type, int64_t time,
 	int			 r;
 
 	agent_event_fill(a, &ev, type, time, person_id, 0, details, &text);
-	r = agent_event_store(a, &ev, nr, NULL);
+	r = agent_event_store(a, &ev, nr, NULL, NULL);
 	free(text);
 	return r;
 }
@@ -358,7 +368,7 @@ agent_grant(struct agent *a, int64_t identity, const char *reason,
 	char				*cause = NULL, *text;
 	char				 photo[STORE_HASH_LEN + 1];
 	const cJSON			*item;
-	int64_t				 eid, person;
+	int64_t				 person;
 	int				 r;
 
 	*why = PASS_OK;
@@ -372,31 +382,17 @@ agent_grant(struct agent *a, int64_t identity, const char *reason,
 	if (pass != NULL && *pass != '\0')
 		cJSON_AddStringToObject(details, "pass", pass);
 	person = identity != DECIDE_NOBODY ? identity : 0;
-	if (pass == NULL || *pass == '\0') {
-		/* Committed before the relay moves: no record, no entry. */
-		if (agent_event(a, "granted", agent_wall_ms(time_ms), person,
-		    0, details, &eid) != 0)
-			return -1;
-	} else {
-		agent_event_fill(a, &ev, "granted", agent_wall_ms(time_ms),
-		    person, 0, details, &text);
-		memset(&nr, 0, sizeof nr);
-		notify_event(a, &ev, &nr);
-		r = store_pass_use(a->store, pass, &ev, nr.rows, nr.n, &eid,
-		    &cause);
-		notify_rows_free(&nr);
-		if (r != 0) {
-			if (r == -1) {
-				log_warnx("pass %s: %s", pass, cause);
-				free(cause);
-			} else
-				*why = r == 3 ? PASS_REPLAY : PASS_REVOKED;
-			free(text);
-			return -1;
-		}
-		agent_event_sent(a, &ev, eid);
-		agent_outbox_kick(a);
-		free(text);
+	/* Committed, with the pass used, before the relay moves. */
+	agent_event_fill(a, &ev, "granted", agent_wall_ms(time_ms), person, 0,
+	    details, &text);
+	memset(&nr, 0, sizeof nr);
+	r = agent_event_store(a, &ev, &nr, pass != NULL && *pass != '\0' ?
+	    pass : NULL, NULL);
+	free(text);
+	if (r != 0) {
+		if (r > 0)
+			*why = r == 3 ? PASS_REPLAY : PASS_REVOKED;
+		return -1;
 	}
 	if (agent_door_pulse(a, a->conf.door_pulse, &cause) != 0) {
 		log_warnx("door: %s", cause);
