@@ -12,19 +12,6 @@ set -eu
 . "$ROOT/tests/tui/lib.sh"
 [ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
 
-# Counts the SGR colour parameters in stdin (as nocolor.sh does): 39 and 49
-# are what tmux writes between cells whatever the program did.
-colours() {
-	python3 -c 'import re, sys
-n = 0
-for m in re.finditer(r"\x1b\[([0-9;:]*)m", sys.stdin.read()):
-    for p in re.split("[;:]", m.group(1)):
-        if p and int(p) not in (39, 49) and \
-            (30 <= int(p) <= 49 or 90 <= int(p) <= 107):
-            n += 1
-print(n)'
-}
-
 # The id of the newest alarm of kind $1 ("alarms" $2: "" or --all).
 alarm_id() {
 	gh alarms ${2:-} | json "[a['alarm'] for a in d['alarms'] if a['kind'] == '$1'][0]"

@@ -98,3 +98,17 @@ agent_with_stranger() {
 	wait_for '[ "$(gh pending | json "len(d[\"visits\"])")" = 1 ]'
 	VISIT=$(gh pending | json 'd["visits"][0]["visit"]')
 }
+
+# Counts the SGR colour parameters in stdin: 30-38, 40-48, 90-97 and
+# 100-107; 39 and 49 (the default colours) are what tmux writes between
+# cells whatever the program did.
+colours() {
+	python3 -c 'import re, sys
+n = 0
+for m in re.finditer(r"\x1b\[([0-9;:]*)m", sys.stdin.read()):
+    for p in re.split("[;:]", m.group(1)):
+        if p and int(p) not in (39, 49) and \
+            (30 <= int(p) <= 49 or 90 <= int(p) <= 107):
+            n += 1
+print(n)'
+}

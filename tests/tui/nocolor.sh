@@ -5,20 +5,6 @@ set -eu
 . "$ROOT/tests/tui/lib.sh"
 [ -n "$FACES" ] || { echo "no labelled faces (../shared/faces)"; exit 77; }
 
-# Counts the SGR colour parameters in stdin: 30-38, 40-48, 90-97 and
-# 100-107; 39 and 49 (the default colours) are what tmux writes between
-# cells whatever the program did.
-colours() {
-	python3 -c 'import re, sys
-n = 0
-for m in re.finditer(r"\x1b\[([0-9;:]*)m", sys.stdin.read()):
-    for p in re.split("[;:]", m.group(1)):
-        if p and int(p) not in (39, 49) and \
-            (30 <= int(p) <= 49 or 90 <= int(p) <= 107):
-            n += 1
-print(n)'
-}
-
 # The screens in turn, each counted; $1 is the environment.
 count_screens() {
 	tui_run "$1 $CONSOLE -S $PWD/agent.sock"
